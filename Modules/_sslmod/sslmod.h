@@ -1,0 +1,323 @@
+/* sslmod.h: the state, object layouts and cross-file interfaces of sslmod._sslmod.
+ *
+ * Every file of the extension includes this header.  Each section below is
+ * owned by one .c file; a function declared here is the only way another
+ * file reaches into it.  All cross-file symbols start with "sslmod_".
+ */
+#ifndef SSLMOD_H
+#define SSLMOD_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/bio.h>
+
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#  error "sslmod needs OpenSSL 3.0 or newer"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Module state (_sslmod.c).  Every object keeps a borrowed pointer to  */
+/* it: the object holds its type, the type holds the module, so the     */
+/* state outlives every object that points at it.                       */
+/* ------------------------------------------------------------------ */
+typedef struct sslmod_state {
+    PyTypeObject *context_type;       /* _SSLContext */
+    PyTypeObject *conn_type;          /* _SSLSocket  */
+    PyTypeObject *membio_type;        /* MemoryBIO   */
+    PyTypeObject *session_type;       /* SSLSession  */
+    PyTypeObject *certificate_type;   /* Certificate */
+
+    PyObject *SSLError;
+    PyObject *SSLCertVerificationError;
+    PyObject *SSLZeroReturnError;
+    PyObject *SSLWantReadError;
+    PyObject *SSLWantWriteError;
+    PyObject *SSLSyscallError;
+    PyObject *SSLEOFError;
+
+    PyObject *lib_codes_to_names;     /* {lib: "SSL"} */
+    PyObject *err_codes_to_names;     /* {(lib, reason): "NAME"} */
+    PyObject *err_names_to_codes;     /* {"NAME": (lib, reason)} */
+
+    PyObject *socket_timeout;         /* socket.timeout (TimeoutError on 3.10+) */
+    PyObject *str_fileno;             /* interned "fileno" */
+    PyObject *str_gettimeout;         /* interned "gettimeout" */
+} sslmod_state;
+
+/* The state of the module that defined TYPE or one of its bases; works for
+ * Python subclasses and on 3.9 (no PyType_GetModuleByDef there). */
+sslmod_state *sslmod_state_from_type(PyTypeObject *type);
+
+/* Compatibility with 3.9, whose C API lacks a few newer conveniences. */
+#ifndef Py_TPFLAGS_IMMUTABLETYPE
+#  define Py_TPFLAGS_IMMUTABLETYPE 0
+#endif
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+Py_NewRef(PyObject *o)
+{
+    Py_INCREF(o);
+    return o;
+}
+static inline PyObject *
+Py_XNewRef(PyObject *o)
+{
+    Py_XINCREF(o);
+    return o;
+}
+static inline int
+PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
+{
+    int rc;
+    Py_XINCREF(value);
+    rc = PyModule_AddObject(mod, name, value);
+    if (rc < 0) {
+        Py_XDECREF(value);
+    }
+    return rc;
+}
+#endif
+
+/* A Python int as a C int; -1 with an exception set on failure. */
+static inline int
+sslmod_as_int(PyObject *obj, int *out)
+{
+    long v = PyLong_AsLong(obj);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (v > INT_MAX || v < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* The PROTOCOL_* values of the ssl module (ours to define, the stdlib's
+ * numbers). */
+enum sslmod_protocol {
+    SSLMOD_PROTOCOL_TLS = 2,
+    SSLMOD_PROTOCOL_TLSv1 = 3,
+    SSLMOD_PROTOCOL_TLSv1_1 = 4,
+    SSLMOD_PROTOCOL_TLSv1_2 = 5,
+    SSLMOD_PROTOCOL_TLS_CLIENT = 16,
+    SSLMOD_PROTOCOL_TLS_SERVER = 17,
+};
+
+/* PROTO_MINIMUM_SUPPORTED / PROTO_MAXIMUM_SUPPORTED. */
+#define SSLMOD_PROTO_MINIMUM_SUPPORTED (-2)
+#define SSLMOD_PROTO_MAXIMUM_SUPPORTED (-1)
+
+/* ------------------------------------------------------------------ */
+/* Object layouts                                                       */
+/* ------------------------------------------------------------------ */
+
+/* _SSLContext (context.c).  SSL_CTX_get_app_data(ctx) is this object,
+ * borrowed, so callbacks can find their way back. */
+typedef struct sslmod_context {
+    PyObject_HEAD
+    sslmod_state *state;
+    SSL_CTX *ctx;
+    int protocol;                 /* PROTOCOL_* value given to __new__ */
+    int check_hostname;
+    int post_handshake_auth;
+    unsigned int hostflags;       /* X509_CHECK_FLAG_* used for new connections */
+    unsigned char *alpn_protocols; /* wire format, PyMem_Malloc'd, or NULL */
+    unsigned int alpn_protocols_len;
+    unsigned char *npn_protocols;  /* wire format, PyMem_Malloc'd, or NULL */
+    unsigned int npn_protocols_len;
+    PyObject *sni_callback;        /* callable or NULL */
+    PyObject *msg_callback;        /* callable or NULL */
+    PyObject *keylog_filename;     /* what the user set, or NULL */
+    BIO *keylog_bio;               /* append-mode file BIO, or NULL */
+    PyThread_type_lock keylog_lock;/* serialises writes to keylog_bio */
+    PyObject *psk_client_callback; /* callable or NULL */
+    PyObject *psk_server_callback; /* callable or NULL */
+    PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
+} sslmod_context;
+
+/* MemoryBIO (membio.c). */
+typedef struct sslmod_membio {
+    PyObject_HEAD
+    sslmod_state *state;
+    BIO *bio;
+    int eof_written;
+} sslmod_membio;
+
+/* SSLSession (session.c). */
+typedef struct sslmod_session {
+    PyObject_HEAD
+    sslmod_state *state;
+    SSL_SESSION *session;          /* owned reference */
+    sslmod_context *ctx;           /* strong ref: the context it came from */
+} sslmod_session;
+
+/* _SSLSocket, the TLS connection (connection.c).  SSL_get_app_data(ssl)
+ * is this object, borrowed. */
+typedef struct sslmod_conn {
+    PyObject_HEAD
+    sslmod_state *state;
+    SSL *ssl;
+    sslmod_context *ctx;           /* strong ref; an SNI callback may swap it */
+    PyObject *sock;                /* weakref to the socket, or NULL (BIO mode) */
+    PyObject *owner;               /* weakref to the owner, or NULL */
+    PyObject *server_hostname;     /* str or NULL */
+    sslmod_membio *inbio;          /* strong refs in BIO mode, else NULL */
+    sslmod_membio *outbio;
+    int server_side;
+    int handshake_done;
+    int shutdown_seen_zero;
+    /* An exception raised by a Python callback while OpenSSL ran; the
+     * OpenSSL call fails, and the caller re-raises this afterwards. */
+    PyObject *pending_exc;
+} sslmod_conn;
+
+/* ------------------------------------------------------------------ */
+/* errors.c: the exceptions and the ONE place that turns OpenSSL/errno  */
+/* state into a Python exception.                                       */
+/* ------------------------------------------------------------------ */
+int sslmod_errors_setup(PyObject *module, sslmod_state *st);
+
+/* A snapshot of what went wrong, taken right after the failing call,
+ * without the GIL if need be. */
+typedef struct {
+    int ret;                  /* what the failing call returned */
+    int ssl_error;            /* SSL_get_error(), or -1 if there was no SSL* */
+    int saved_errno;
+    unsigned long code;       /* ERR_peek_last_error() */
+} sslmod_errinfo;
+
+/* Fill INFO; SSL may be NULL.  Needs no GIL; touches no Python object. */
+void sslmod_err_capture(sslmod_errinfo *info, SSL *ssl, int ret);
+
+/* Raise the exception INFO describes.  CONN (may be NULL) supplies the
+ * verify result and hostname for certificate errors.  Always returns NULL
+ * and leaves the OpenSSL error queue empty. */
+PyObject *sslmod_err_raise(sslmod_state *st, const sslmod_errinfo *info,
+                           sslmod_conn *conn, const char *file, int line);
+
+/* Raise SSLError from the OpenSSL error queue (for calls without SSL*).
+ * If the queue is empty, uses MSG.  Returns NULL, empties the queue. */
+PyObject *sslmod_err_raise_queue(sslmod_state *st, const char *msg,
+                                 const char *file, int line);
+
+/* Raise EXC_TYPE(errcode, "msg (file:line)") like the stdlib does for
+ * errors that are ours rather than OpenSSL's.  Returns NULL. */
+PyObject *sslmod_err_raise_msg(sslmod_state *st, PyObject *exc_type, int errcode,
+                               const char *msg, const char *file, int line);
+
+#define SSLMOD_RAISE(st, info, conn) \
+    sslmod_err_raise((st), (info), (conn), __FILE__, __LINE__)
+#define SSLMOD_RAISE_QUEUE(st, msg) \
+    sslmod_err_raise_queue((st), (msg), __FILE__, __LINE__)
+#define SSLMOD_RAISE_MSG(st, type, code, msg) \
+    sslmod_err_raise_msg((st), (type), (code), (msg), __FILE__, __LINE__)
+
+/* Take the current exception as one object (normalized, traceback
+ * attached) / put it back.  NULL-safe.  Work on 3.9 to 3.13. */
+PyObject *sslmod_exc_fetch(void);
+void sslmod_exc_restore(PyObject *exc);   /* steals EXC */
+
+/* ------------------------------------------------------------------ */
+/* certificate.c: X509 -> Python values, and the Certificate type.      */
+/* ------------------------------------------------------------------ */
+int sslmod_certificate_setup(PyObject *module, sslmod_state *st);
+/* The dict getpeercert() returns for CERT. New reference. */
+PyObject *sslmod_cert_to_dict(sslmod_state *st, X509 *cert);
+/* A Certificate object; takes a new reference on CERT (X509_up_ref). */
+PyObject *sslmod_cert_new(sslmod_state *st, X509 *cert);
+/* A list of Certificate objects for CHAIN (may be NULL -> empty list). */
+PyObject *sslmod_cert_list(sslmod_state *st, STACK_OF(X509) *chain);
+/* DER bytes of CERT. */
+PyObject *sslmod_cert_der(X509 *cert);
+/* _test_decode_cert(path): the module function. */
+PyObject *sslmod_test_decode_cert(PyObject *module, PyObject *path);
+
+/* ------------------------------------------------------------------ */
+/* context.c: the _SSLContext type.                                     */
+/* ------------------------------------------------------------------ */
+int sslmod_context_setup(PyObject *module, sslmod_state *st);
+
+/* ------------------------------------------------------------------ */
+/* connection.c: the _SSLSocket type.                                   */
+/* ------------------------------------------------------------------ */
+int sslmod_conn_setup(PyObject *module, sslmod_state *st);
+/* Make a connection for _wrap_socket (SOCK != NULL, INBIO/OUTBIO NULL) or
+ * _wrap_bio (SOCK NULL).  HOSTNAME is str or None; OWNER and SESSION may be
+ * None.  New reference or NULL. */
+PyObject *sslmod_conn_create(sslmod_context *ctx, PyObject *sock,
+                             sslmod_membio *inbio, sslmod_membio *outbio,
+                             int server_side, PyObject *hostname,
+                             PyObject *owner, PyObject *session);
+
+/* ------------------------------------------------------------------ */
+/* sockio.c: waiting on a socket fd with a deadline; the only file that */
+/* knows about sockets.                                                  */
+/* ------------------------------------------------------------------ */
+typedef enum {
+    SSLMOD_SOCK_READY = 0,     /* the fd is ready */
+    SSLMOD_SOCK_TIMEOUT,       /* the deadline passed */
+    SSLMOD_SOCK_CLOSED,        /* the socket has been closed (fd -1) */
+    SSLMOD_SOCK_NONBLOCKING,   /* timeout 0: the caller must not wait */
+    SSLMOD_SOCK_ERROR          /* poll() failed; errno is set */
+} sslmod_sock_status;
+
+/* Monotonic clock in nanoseconds. */
+long long sslmod_monotonic_ns(void);
+/* Wait until FD is readable (WRITING == 0) or writable.  DEADLINE_NS is a
+ * sslmod_monotonic_ns() time, or -1 to wait forever.  Call WITHOUT the GIL. */
+sslmod_sock_status sslmod_sock_wait(int fd, int writing, long long deadline_ns);
+
+/* ------------------------------------------------------------------ */
+/* membio.c / session.c                                                 */
+/* ------------------------------------------------------------------ */
+int sslmod_membio_setup(PyObject *module, sslmod_state *st);
+int sslmod_session_setup(PyObject *module, sslmod_state *st);
+/* An SSLSession for SESS; steals the SSL_SESSION reference. */
+PyObject *sslmod_session_new(sslmod_state *st, SSL_SESSION *sess,
+                             sslmod_context *ctx);
+
+/* ------------------------------------------------------------------ */
+/* callbacks.c: every OpenSSL -> Python callback.  Each takes the GIL   */
+/* with PyGILState_Ensure (so it may be entered with or without it),    */
+/* never lets an exception escape into OpenSSL: it stores it on the     */
+/* owner (conn->pending_exc or pwinfo->exc) and returns a failure code. */
+/* context.c installs them.                                              */
+/* ------------------------------------------------------------------ */
+typedef struct {
+    PyObject *callable;         /* password callable, or NULL */
+    char *data;                 /* the password, PyMem_Malloc'd */
+    int size;
+    PyObject *exc;              /* exception from the callable, or NULL */
+} sslmod_pwinfo;
+
+/* PEM password callback; USERDATA is an sslmod_pwinfo*. */
+int sslmod_cb_password(char *buf, int size, int rwflag, void *userdata);
+/* Fill PW from a str/bytes/bytearray/callable password; 0 ok, -1 error. */
+int sslmod_pwinfo_init(sslmod_pwinfo *pw, PyObject *password);
+void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
+
+int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
+void sslmod_cb_msg(int write_p, int version, int content_type,
+                   const void *buf, size_t len, SSL *ssl, void *arg);
+void sslmod_cb_keylog(const SSL *ssl, const char *line);
+int sslmod_cb_alpn_select(SSL *ssl, const unsigned char **out,
+                          unsigned char *outlen, const unsigned char *in,
+                          unsigned int inlen, void *arg);
+int sslmod_cb_npn_advertise(SSL *ssl, const unsigned char **data,
+                            unsigned int *len, void *arg);
+int sslmod_cb_npn_select(SSL *ssl, unsigned char **out, unsigned char *outlen,
+                         const unsigned char *in, unsigned int inlen, void *arg);
+unsigned int sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
+                                  unsigned int max_identity_len,
+                                  unsigned char *psk, unsigned int max_psk_len);
+unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity,
+                                  unsigned char *psk, unsigned int max_psk_len);
+
+#endif /* SSLMOD_H */
