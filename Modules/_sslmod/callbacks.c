@@ -1,11 +1,6 @@
 /* callbacks.c: placeholder, being written. */
 #include "sslmod.h"
 
-int sslmod_cb_password(char *buf, int size, int rwflag, void *userdata)
-{ (void)buf; (void)size; (void)rwflag; (void)userdata; return -1; }
-int sslmod_pwinfo_init(sslmod_pwinfo *pw, PyObject *password)
-{ (void)pw; (void)password; PyErr_SetString(PyExc_NotImplementedError, "x"); return -1; }
-void sslmod_pwinfo_clear(sslmod_pwinfo *pw) { (void)pw; }
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg)
 { (void)ssl; (void)alert; (void)arg; return SSL_TLSEXT_ERR_NOACK; }
 void sslmod_cb_msg(int write_p, int version, int content_type, const void *buf,

@@ -284,11 +284,8 @@ PyObject *sslmod_session_new(sslmod_state *st, SSL_SESSION *sess,
                              sslmod_context *ctx);
 
 /* ------------------------------------------------------------------ */
-/* callbacks.c: every OpenSSL -> Python callback.  Each takes the GIL   */
-/* with PyGILState_Ensure (so it may be entered with or without it),    */
-/* never lets an exception escape into OpenSSL: it stores it on the     */
-/* owner (conn->pending_exc or pwinfo->exc) and returns a failure code. */
-/* context.c installs them.                                              */
+/* password.c: the PEM password callback and the password holder used  */
+/* by load_cert_chain.                                                   */
 /* ------------------------------------------------------------------ */
 typedef struct {
     PyObject *callable;         /* password callable, or NULL */
@@ -302,6 +299,14 @@ int sslmod_cb_password(char *buf, int size, int rwflag, void *userdata);
 /* Fill PW from a str/bytes/bytearray/callable password; 0 ok, -1 error. */
 int sslmod_pwinfo_init(sslmod_pwinfo *pw, PyObject *password);
 void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
+
+/* ------------------------------------------------------------------ */
+/* callbacks.c: every OpenSSL -> Python callback of a connection.  Each */
+/* takes the GIL with PyGILState_Ensure (so it may be entered with or   */
+/* without it), never lets an exception escape into OpenSSL: it stores  */
+/* it on the owner (conn->pending_exc) and returns a failure code.      */
+/* context.c installs them.                                              */
+/* ------------------------------------------------------------------ */
 
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
 void sslmod_cb_msg(int write_p, int version, int content_type,
