@@ -405,7 +405,9 @@ add_constants(PyObject *module)
     }
     if (PyModule_AddStringConstant(module, "_DEFAULT_CIPHERS", SSLMOD_DEFAULT_CIPHERS) < 0
         || PyModule_AddStringConstant(module, "OPENSSL_VERSION",
-                                      OpenSSL_version(OPENSSL_VERSION)) < 0) {
+                                      OpenSSL_version(OPENSSL_VERSION)) < 0
+        || PyModule_AddStringConstant(module, "_OPENSSL_BUILD_VERSION",
+                                      OPENSSL_VERSION_TEXT) < 0) {
         goto done;
     }
     v = PyLong_FromUnsignedLong(OpenSSL_version_num());
