@@ -1,2 +1,63 @@
-"""sslmod: TLS/SSL for CPython over OpenSSL 3, a drop-in for ssl and _ssl."""
+"""sslmod: TLS/SSL for CPython over OpenSSL 3, a drop-in for ssl and _ssl.
+
+``import sslmod as ssl`` gives the whole ``ssl`` API (the names of
+``sslmod.ssl``, including the deprecated ones CPython removed), and
+``sslmod.inject()`` makes every ``import ssl`` in the process return
+sslmod; ``sslmod.extract()`` undoes it.  ``sslmod._sslmod`` is the C core,
+usable as the interpreter's ``_ssl``.
+"""
 __version__ = "0.1.0"
+
+from ._inject import inject, extract, link_exceptions as _link_exceptions
+
+_OWN = ("inject", "extract", "__version__")
+
+
+def _load_api():
+    """Copy the public names of sslmod.ssl into this package.
+
+    Returns the module, or None while it does not exist yet (during
+    development); any other import error is real and propagates."""
+    import importlib
+    try:
+        api = importlib.import_module(__name__ + ".ssl")
+    except ModuleNotFoundError as exc:
+        if exc.name != __name__ + ".ssl":
+            raise
+        return None
+    names = set(getattr(api, "__all__", ()))
+    names.update(n for n in vars(api) if not n.startswith("_"))
+    g = globals()
+    for name in names:
+        if name not in _OWN and name != "ssl":
+            g[name] = getattr(api, name)
+    g["__all__"] = sorted(names - {"ssl"}) + list(_OWN)
+    return api
+
+
+_api = _load_api()
+# So that "except ssl.SSLError" in stdlib code catches ours (see _inject).
+_link_exceptions()
+
+
+def __getattr__(name):
+    # Private helpers that code written against ssl reaches for
+    # (ssl._create_unverified_context, ssl._DEFAULT_CIPHERS ...) come from
+    # sslmod.ssl on demand, as does everything if it was missing earlier.
+    global _api
+    if _api is None:
+        _api = _load_api()
+    api = _api
+    if api is not None and not name.startswith("__"):
+        try:
+            return getattr(api, name)
+        except AttributeError:
+            pass
+    raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+
+
+def __dir__():
+    names = set(globals())
+    if _api is not None:
+        names.update(vars(_api))
+    return sorted(names)

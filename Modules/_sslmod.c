@@ -5,6 +5,8 @@
 #include <openssl/rand.h>
 #include <openssl/objects.h>
 
+#include <string.h>
+
 static struct PyModuleDef sslmod_def;
 
 /* ---- state -------------------------------------------------------- */
@@ -48,18 +50,22 @@ get_state(PyObject *module)
 static PyObject *
 asn1obj_tuple(const ASN1_OBJECT *obj)
 {
-    /* (nid, short name, long name, dotted OID), as txt2obj()/nid2obj(). */
+    /* (nid, short name, long name, dotted OID), as txt2obj()/nid2obj().
+     * An OID OpenSSL has no NID for is "unknown", as in the stdlib. */
     PyObject *res = NULL;
     char oid[256];
     int nid = OBJ_obj2nid(obj);
-    const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
-    const char *ln = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-    int len = OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+    int len;
+    if (nid == NID_undef) {
+        PyErr_SetString(PyExc_ValueError, "Unknown object");
+        goto done;
+    }
+    len = OBJ_obj2txt(oid, sizeof(oid), obj, 1);
     if (len < 0 || (size_t)len >= sizeof(oid)) {
         PyErr_SetString(PyExc_ValueError, "object identifier is too long");
         goto done;
     }
-    res = Py_BuildValue("(izzs)", nid, sn, ln, oid);
+    res = Py_BuildValue("(izzs)", nid, OBJ_nid2sn(nid), OBJ_nid2ln(nid), oid);
 done:
     return res;
 }
@@ -68,14 +74,31 @@ static PyObject *
 mod_txt2obj(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"txt", "name", NULL};
+    PyObject *txtobj = NULL;
     const char *txt = NULL;
     int name = 0;
     ASN1_OBJECT *obj = NULL;
     PyObject *res = NULL;
     (void)module;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|p:txt2obj", kwlist, &txt, &name)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|p:txt2obj", kwlist, &txtobj, &name)) {
         goto done;
+    }
+    if (!PyUnicode_Check(txtobj)) {
+        PyErr_Format(PyExc_TypeError, "txt2obj() argument 'txt' must be str, not %.50s",
+                     txtobj == Py_None ? "None" : Py_TYPE(txtobj)->tp_name);
+        goto done;
+    }
+    {
+        Py_ssize_t size;
+        txt = PyUnicode_AsUTF8AndSize(txtobj, &size);
+        if (txt == NULL) {
+            goto done;
+        }
+        if ((size_t)size != strlen(txt)) {
+            PyErr_SetString(PyExc_ValueError, "embedded null character");
+            goto done;
+        }
     }
     obj = OBJ_txt2obj(txt, name ? 0 : 1);
     if (obj == NULL) {
@@ -164,11 +187,21 @@ mod_RAND_pseudo_bytes(PyObject *module, PyObject *arg)
 static PyObject *
 mod_RAND_add(PyObject *module, PyObject *args)
 {
+    PyObject *data = NULL, *res = NULL, *encoded = NULL;
     Py_buffer view = {NULL, NULL};
     double entropy;
-    PyObject *res = NULL;
     (void)module;
-    if (!PyArg_ParseTuple(args, "s*d:RAND_add", &view, &entropy)) {
+    if (!PyArg_ParseTuple(args, "Od:RAND_add", &data, &entropy)) {
+        goto done;
+    }
+    if (PyUnicode_Check(data)) {
+        encoded = PyUnicode_AsUTF8String(data);
+        data = encoded;
+        if (data == NULL) {
+            goto done;
+        }
+    }
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
         goto done;
     }
     {
@@ -188,6 +221,7 @@ done:
     if (view.buf != NULL) {
         PyBuffer_Release(&view);
     }
+    Py_XDECREF(encoded);
     return res;
 }
 

@@ -1,25 +1,342 @@
-/* connection.c: placeholder, being written. */
+/* connection.c: the TLS connection type _SSLSocket (an SSL*): handshake,
+ * read, write and shutdown over a socket or a pair of MemoryBIOs, and what
+ * can be learnt about the peer and the session afterwards. */
 #include "sslmod.h"
 
-static PyType_Slot slots[] = {
-    {0, NULL},
-};
+#include <errno.h>
+#include <string.h>
+#include <openssl/comp.h>
 
-static PyType_Spec spec = {
-    .name = "_ssl._SSLSocket",
-    .basicsize = sizeof(sslmod_conn),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
-    .slots = slots,
-};
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-int
-sslmod_conn_setup(PyObject *module, sslmod_state *st)
+/* The messages of socket.timeout, as the stdlib words them.  The handshake
+ * one carries a file:line prefix there too. */
+#define TIMEOUT_HANDSHAKE "connection.c:" STR(__LINE__) ": The handshake operation timed out"
+#define TIMEOUT_READ "The read operation timed out"
+#define TIMEOUT_WRITE "The write operation timed out"
+
+/* ---- small helpers ------------------------------------------------- */
+
+/* The object REF refers to, as a new reference; NULL if REF is NULL or
+ * dead.  Never leaves an exception set. */
+static PyObject *
+weak_get(PyObject *ref)
 {
-    st->conn_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &spec, NULL);
-    if (st->conn_type == NULL) {
+    PyObject *obj = NULL;
+    if (ref == NULL) {
+        return NULL;
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    if (PyWeakref_GetRef(ref, &obj) < 0) {
+        PyErr_Clear();
+        obj = NULL;
+    }
+#else
+    obj = PyWeakref_GetObject(ref);   /* borrowed */
+    if (obj == Py_None) {
+        obj = NULL;
+    }
+    Py_XINCREF(obj);
+#endif
+    return obj;
+}
+
+/* Take the exception a callback stored on SELF during the last OpenSSL
+ * call and make it current.  Returns 1 if there was one. */
+static int
+take_pending_exc(sslmod_conn *self)
+{
+    PyObject *exc = self->pending_exc;
+    if (exc == NULL) {
+        return 0;
+    }
+    self->pending_exc = NULL;
+    ERR_clear_error();
+    sslmod_exc_restore(exc);   /* steals */
+    return 1;
+}
+
+/* What one socket-mode operation needs to know about its socket. */
+typedef struct {
+    PyObject *sock;            /* strong ref, or NULL in BIO mode */
+    int fd;
+    long long timeout_ns;      /* -1 blocking, 0 non-blocking */
+    long long deadline_ns;     /* -1: none */
+} conn_io;
+
+static void
+io_release(conn_io *io)
+{
+    Py_CLEAR(io->sock);
+}
+
+/* Fill IO for one operation on SELF, and bring the socket BIO up to date
+ * with the socket: its fd (-1 once closed, so OpenSSL never touches a
+ * reused descriptor) and whether it is non-blocking.  0, or -1 with an
+ * exception set. */
+static int
+io_prepare(sslmod_conn *self, conn_io *io)
+{
+    int rc = -1;
+    BIO *bio;
+
+    io->sock = NULL;
+    io->fd = -1;
+    io->timeout_ns = -1;
+    io->deadline_ns = -1;
+    if (self->sock == NULL) {
+        rc = 0;    /* BIO mode */
+        goto done;
+    }
+    io->sock = weak_get(self->sock);
+    if (io->sock == NULL) {
+        SSLMOD_RAISE_MSG(self->state, self->state->SSLError, 0,
+                         "Underlying socket connection gone");
+        goto done;
+    }
+    if (sslmod_sock_params(self->state, io->sock, &io->fd, &io->timeout_ns) < 0) {
+        goto done;
+    }
+    bio = SSL_get_rbio(self->ssl);
+    if (bio != NULL) {
+        int cur = -1;
+        BIO_get_fd(bio, &cur);
+        if (cur != io->fd) {
+            BIO_set_fd(bio, io->fd, BIO_NOCLOSE);
+        }
+        BIO_set_nbio(bio, io->timeout_ns >= 0);
+    }
+    io->deadline_ns = sslmod_deadline(io->timeout_ns);
+    rc = 0;
+done:
+    if (rc < 0) {
+        io_release(io);
+    }
+    return rc;
+}
+
+/* After an OpenSSL call failed with SSL_ERROR, decide whether to wait for
+ * the socket and try again.  Returns 1 to retry, 0 when the caller must
+ * raise the OpenSSL error (BIO mode, non-blocking sockets, real errors),
+ * -1 with an exception set (timeout, closed socket, signal handler). */
+static int
+io_wait(sslmod_conn *self, conn_io *io, int ssl_error,
+        const char *read_timeout_msg, const char *write_timeout_msg)
+{
+    sslmod_sock_status status;
+    int writing;
+
+    if (ssl_error == SSL_ERROR_WANT_READ) {
+        writing = 0;
+    }
+    else if (ssl_error == SSL_ERROR_WANT_WRITE) {
+        writing = 1;
+    }
+    else {
+        return 0;
+    }
+    if (io->sock == NULL || io->timeout_ns == 0) {
+        return 0;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    status = sslmod_sock_wait(io->fd, writing, io->deadline_ns);
+    Py_END_ALLOW_THREADS
+    switch (status) {
+    case SSLMOD_SOCK_READY:
+        /* Ctrl-C lands here as EINTR: run the handlers before retrying. */
+        return PyErr_CheckSignals() < 0 ? -1 : 1;
+    case SSLMOD_SOCK_TIMEOUT:
+        PyErr_SetString(self->state->socket_timeout,
+                        writing ? write_timeout_msg : read_timeout_msg);
+        return -1;
+    case SSLMOD_SOCK_CLOSED:
+        SSLMOD_RAISE_MSG(self->state, self->state->SSLError, 0,
+                         "Underlying socket has been closed.");
+        return -1;
+    case SSLMOD_SOCK_NONBLOCKING:
+        return 0;
+    case SSLMOD_SOCK_ERROR:
+    default:
+        PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
-    return PyModule_AddType(module, st->conn_type);
+}
+
+/* The "return value" of an SSL_*_ex call for sslmod_err_capture, which
+ * decides between OSError (-1 with errno) and SSLEOFError (0) for a
+ * transport failure.  3.10 to 3.12 report every failed read or write of
+ * the transport (ECONNRESET too) as SSLEOFError; 3.9 and 3.13 raise the
+ * OSError, as the classic int-returning calls would have said. */
+static int
+ex_ret(int ok)
+{
+    if (ok) {
+        return 1;
+    }
+#if PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030D0000
+    return 0;
+#else
+    return errno != 0 ? -1 : 0;
+#endif
+}
+
+static PyObject *
+cipher_tuple(const SSL_CIPHER *cipher)
+{
+    return Py_BuildValue("(zzi)", SSL_CIPHER_get_name(cipher),
+                         SSL_CIPHER_get_version(cipher),
+                         SSL_CIPHER_get_bits(cipher, NULL));
+}
+
+/* Whether STACK holds CIPHER.  A linear scan: sk_find would sort (and so
+ * reorder) a stack that has a comparison function. */
+static int
+cipher_in(STACK_OF(SSL_CIPHER) *stack, const SSL_CIPHER *cipher)
+{
+    uint32_t id = SSL_CIPHER_get_id(cipher);
+    for (int i = 0; i < sk_SSL_CIPHER_num(stack); i++) {
+        if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(stack, i)) == id) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- session ------------------------------------------------------- */
+
+/* Make SESSION the session SELF resumes.  0, or -1 with an exception. */
+static int
+set_session(sslmod_conn *self, PyObject *value)
+{
+    int rc = -1;
+    sslmod_session *sess;
+    SSL_SESSION *copy = NULL;
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    int der_len;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        goto done;
+    }
+    if (!PyObject_TypeCheck(value, self->state->session_type)) {
+        PyErr_SetString(PyExc_TypeError, "Value is not a SSLSession.");
+        goto done;
+    }
+    sess = (sslmod_session *)value;
+    if (sess->ctx == NULL || self->ctx == NULL || sess->ctx->ctx != self->ctx->ctx) {
+        PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
+        goto done;
+    }
+    if (self->server_side) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Cannot set session for server-side SSLSocket.");
+        goto done;
+    }
+    if (SSL_is_init_finished(self->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
+        goto done;
+    }
+    /* Resume from a copy: OpenSSL marks a session unresumable once a
+     * connection that used it is freed without a shutdown (which is how
+     * ssl.py closes sockets), and a serialised copy starts out clean. */
+    der_len = i2d_SSL_SESSION(sess->session, &der);
+    if (der_len <= 0) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot copy the session");
+        goto done;
+    }
+    p = der;
+    copy = d2i_SSL_SESSION(NULL, &p, der_len);
+    if (copy == NULL) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot copy the session");
+        goto done;
+    }
+    if (SSL_set_session(self->ssl, copy) != 1) {
+        SSLMOD_RAISE_QUEUE(self->state, "SSL_set_session failed");
+        goto done;
+    }
+    rc = 0;
+done:
+    SSL_SESSION_free(copy);    /* the SSL holds its own reference */
+    OPENSSL_free(der);
+    return rc;
+}
+
+/* ---- construction -------------------------------------------------- */
+
+/* Client side: SNI, and hostname (or IP address) verification done by
+ * OpenSSL's verify parameters.  0, or -1 with an exception set. */
+static int
+setup_hostname(sslmod_conn *self, PyObject *hostname)
+{
+    int rc = -1;
+    PyObject *ascii = NULL;
+    const char *name;
+    Py_ssize_t len;
+    ASN1_OCTET_STRING *ip = NULL;
+    X509_VERIFY_PARAM *param;
+
+    if (PyUnicode_Check(hostname)) {
+        ascii = PyUnicode_AsASCIIString(hostname);
+        if (ascii == NULL) {
+            goto done;
+        }
+    }
+    else if (PyBytes_Check(hostname)) {
+        ascii = Py_NewRef(hostname);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "argument must be str, not %.100s",
+                     Py_TYPE(hostname)->tp_name);
+        goto done;
+    }
+    name = PyBytes_AS_STRING(ascii);
+    len = PyBytes_GET_SIZE(ascii);
+    if ((Py_ssize_t)strlen(name) != len) {
+        PyErr_SetString(PyExc_TypeError,
+                        "argument must be encoded string without null bytes, not str");
+        goto done;
+    }
+    if (len == 0 || name[0] == '.') {
+        PyErr_SetString(PyExc_ValueError,
+                        "server_hostname cannot be an empty string or start with a "
+                        "leading dot.");
+        goto done;
+    }
+    self->server_hostname = PyUnicode_DecodeASCII(name, len, "strict");
+    if (self->server_hostname == NULL) {
+        goto done;
+    }
+    ip = a2i_IPADDRESS(name);   /* NULL: not an IP literal */
+    ERR_clear_error();
+    /* RFC 6066: SNI carries host names only, never addresses. */
+    if (ip == NULL && SSL_set_tlsext_host_name(self->ssl, name) != 1) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot set the server name");
+        goto done;
+    }
+    if (self->ctx->check_hostname) {
+        param = SSL_get0_param(self->ssl);
+        if (ip != NULL) {
+            if (X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+                                          (size_t)ASN1_STRING_length(ip)) != 1) {
+                SSLMOD_RAISE_QUEUE(self->state, "cannot set the IP address to verify");
+                goto done;
+            }
+        }
+        else {
+            X509_VERIFY_PARAM_set_hostflags(param, self->ctx->hostflags);
+            if (X509_VERIFY_PARAM_set1_host(param, name, (size_t)len) != 1) {
+                SSLMOD_RAISE_QUEUE(self->state, "cannot set the host name to verify");
+                goto done;
+            }
+        }
+    }
+    rc = 0;
+done:
+    ASN1_OCTET_STRING_free(ip);
+    Py_XDECREF(ascii);
+    return rc;
 }
 
 PyObject *
@@ -27,8 +344,897 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
                    sslmod_membio *outbio, int server_side, PyObject *hostname,
                    PyObject *owner, PyObject *session)
 {
-    (void)ctx; (void)sock; (void)inbio; (void)outbio; (void)server_side;
-    (void)hostname; (void)owner; (void)session;
-    PyErr_SetString(PyExc_NotImplementedError, "connections are not written yet");
+    sslmod_state *st = ctx->state;
+    PyTypeObject *type = st->conn_type;
+    sslmod_conn *self = NULL;
+    BIO *bio = NULL;
+    int fd = -1;
+    long long timeout_ns = -1;
+
+    self = (sslmod_conn *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        goto error;
+    }
+    self->state = st;
+    self->server_side = server_side ? 1 : 0;
+    self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
+
+    Py_BEGIN_ALLOW_THREADS
+    self->ssl = SSL_new(ctx->ctx);
+    Py_END_ALLOW_THREADS
+    if (self->ssl == NULL) {
+        SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
+        goto error;
+    }
+    SSL_set_app_data(self->ssl, self);    /* borrowed: callbacks find us */
+    /* A non-blocking write may be retried from another buffer object with
+     * the same bytes; renegotiation must not surface as WANT_READ. */
+    SSL_set_mode(self->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+
+    if (ctx->post_handshake_auth) {
+        if (server_side) {
+            /* Only ask for a certificate later if one may be asked for now. */
+            int mode = SSL_get_verify_mode(self->ssl);
+            if (mode & SSL_VERIFY_PEER) {
+                SSL_set_verify(self->ssl, mode | SSL_VERIFY_POST_HANDSHAKE,
+                               SSL_get_verify_callback(self->ssl));
+            }
+        }
+        else {
+            SSL_set_post_handshake_auth(self->ssl, 1);
+        }
+    }
+
+    if (sock != NULL) {
+        if (sslmod_sock_params(st, sock, &fd, &timeout_ns) < 0) {
+            goto error;
+        }
+        bio = BIO_new_socket(fd, BIO_NOCLOSE);
+        if (bio == NULL) {
+            SSLMOD_RAISE_QUEUE(st, "cannot make a socket BIO");
+            goto error;
+        }
+        BIO_set_nbio(bio, timeout_ns >= 0);
+        SSL_set_bio(self->ssl, bio, bio);   /* the BIO belongs to the SSL now */
+        bio = NULL;
+        self->sock = PyWeakref_NewRef(sock, NULL);
+        if (self->sock == NULL) {
+            goto error;
+        }
+    }
+    else {
+        /* SSL_set_bio takes over one reference to each BIO; the MemoryBIO
+         * objects keep their own. */
+        BIO_up_ref(inbio->bio);
+        BIO_up_ref(outbio->bio);
+        SSL_set_bio(self->ssl, inbio->bio, outbio->bio);
+        self->inbio = (sslmod_membio *)Py_NewRef((PyObject *)inbio);
+        self->outbio = (sslmod_membio *)Py_NewRef((PyObject *)outbio);
+    }
+
+    if (hostname != NULL && hostname != Py_None) {
+        if (server_side) {
+            self->server_hostname = Py_NewRef(hostname);
+        }
+        else if (setup_hostname(self, hostname) < 0) {
+            goto error;
+        }
+    }
+
+    if (server_side) {
+        SSL_set_accept_state(self->ssl);
+    }
+    else {
+        SSL_set_connect_state(self->ssl);
+    }
+
+    if (owner != NULL && owner != Py_None) {
+        self->owner = PyWeakref_NewRef(owner, NULL);
+        if (self->owner == NULL) {
+            goto error;
+        }
+    }
+    if (session != NULL && session != Py_None && set_session(self, session) < 0) {
+        goto error;
+    }
+    return (PyObject *)self;
+
+error:
+    BIO_free(bio);
+    Py_XDECREF(self);
     return NULL;
+}
+
+/* ---- the type's life ----------------------------------------------- */
+
+static int
+conn_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    Py_VISIT(Py_TYPE(op));
+    Py_VISIT(self->ctx);
+    Py_VISIT(self->sock);
+    Py_VISIT(self->owner);
+    Py_VISIT(self->server_hostname);
+    Py_VISIT(self->inbio);
+    Py_VISIT(self->outbio);
+    Py_VISIT(self->pending_exc);
+    return 0;
+}
+
+static int
+conn_clear(PyObject *op)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    Py_CLEAR(self->ctx);
+    Py_CLEAR(self->sock);
+    Py_CLEAR(self->owner);
+    Py_CLEAR(self->server_hostname);
+    Py_CLEAR(self->inbio);
+    Py_CLEAR(self->outbio);
+    Py_CLEAR(self->pending_exc);
+    return 0;
+}
+
+static void
+conn_dealloc(PyObject *op)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyTypeObject *tp = Py_TYPE(op);
+
+    PyObject_GC_UnTrack(op);
+    if (self->ssl != NULL) {
+        /* No callback may find a half-freed object through the SSL. */
+        SSL_set_app_data(self->ssl, NULL);
+        SSL_free(self->ssl);     /* frees the BIOs it owns too */
+        self->ssl = NULL;
+    }
+    conn_clear(op);
+    tp->tp_free(op);
+    Py_DECREF(tp);
+}
+
+/* ---- handshake, read, write, shutdown ------------------------------ */
+
+static PyObject *
+conn_do_handshake(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL;
+    conn_io io = {NULL, -1, -1, -1};
+    sslmod_errinfo info;
+    int ret, again;
+    (void)unused;
+
+    if (io_prepare(self, &io) < 0) {
+        goto done;
+    }
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        ret = SSL_do_handshake(self->ssl);
+        sslmod_err_capture(&info, self->ssl, ret);
+        Py_END_ALLOW_THREADS
+        if (take_pending_exc(self)) {
+            goto done;
+        }
+        if (ret == 1) {
+            break;
+        }
+        again = io_wait(self, &io, info.ssl_error, TIMEOUT_HANDSHAKE, TIMEOUT_HANDSHAKE);
+        if (again < 0) {
+            goto done;
+        }
+        if (again == 0) {
+            SSLMOD_RAISE(self->state, &info, self);
+            goto done;
+        }
+    }
+    self->handshake_done = 1;
+    res = Py_NewRef(Py_None);
+done:
+    io_release(&io);
+    return res;
+}
+
+static PyObject *
+conn_read(PyObject *op, PyObject *args)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL, *bytes = NULL;
+    Py_buffer view = {0};
+    conn_io io = {NULL, -1, -1, -1};
+    sslmod_errinfo info;
+    Py_ssize_t len = 0;
+    size_t count = 0;
+    char *buf;
+    int ok, again;
+
+    if (PyTuple_GET_SIZE(args) < 1 || PyTuple_GET_SIZE(args) > 2) {
+        PyErr_SetString(PyExc_TypeError, "_ssl._SSLSocket.read requires 1 to 2 arguments");
+        goto done;
+    }
+#if PY_VERSION_HEX < 0x030A0000
+    {
+        int ilen;   /* 3.9's _ssl takes an int here */
+        if (!PyArg_ParseTuple(args, "i|w*:read", &ilen, &view)) {
+            goto done;
+        }
+        len = ilen;
+    }
+#else
+    if (!PyArg_ParseTuple(args, "n|w*:read", &len, &view)) {
+        goto done;
+    }
+#endif
+    if (view.obj != NULL) {
+        /* With a buffer: up to its size, and all of it when LEN <= 0. */
+        if (len <= 0 || len > view.len) {
+            len = view.len;
+        }
+        buf = view.buf;
+    }
+    else {
+        if (len < 0) {
+            PyErr_SetString(PyExc_ValueError, "size should not be negative");
+            goto done;
+        }
+        bytes = PyBytes_FromStringAndSize(NULL, len);
+        if (bytes == NULL) {
+            goto done;
+        }
+        buf = PyBytes_AS_STRING(bytes);
+    }
+    if (io_prepare(self, &io) < 0) {
+        goto done;
+    }
+    if (len == 0) {
+        goto finish;
+    }
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        errno = 0;
+        ok = SSL_read_ex(self->ssl, buf, (size_t)len, &count);
+        sslmod_err_capture(&info, self->ssl, ex_ret(ok));
+        Py_END_ALLOW_THREADS
+        if (take_pending_exc(self)) {
+            goto done;
+        }
+        if (ok) {
+            break;
+        }
+        if (info.ssl_error == SSL_ERROR_ZERO_RETURN
+            && SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
+            /* The peer's close_notify, and we have not answered yet: a
+             * clean end of stream reads as empty. */
+            ERR_clear_error();
+            count = 0;
+            break;
+        }
+        again = io_wait(self, &io, info.ssl_error, TIMEOUT_READ, TIMEOUT_READ);
+        if (again < 0) {
+            goto done;
+        }
+        if (again == 0) {
+            SSLMOD_RAISE(self->state, &info, self);
+            goto done;
+        }
+    }
+finish:
+    if (view.obj != NULL) {
+        res = PyLong_FromSize_t(count);
+    }
+    else {
+        if ((Py_ssize_t)count == len) {
+            res = bytes;
+            bytes = NULL;
+        }
+        else {
+            /* Resizing in place needs private API; a short copy is cheap. */
+            res = PyBytes_FromStringAndSize(buf, (Py_ssize_t)count);
+        }
+    }
+done:
+    io_release(&io);
+    Py_XDECREF(bytes);
+    if (view.obj != NULL) {
+        PyBuffer_Release(&view);
+    }
+    return res;
+}
+
+static PyObject *
+conn_write(PyObject *op, PyObject *arg)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL;
+    Py_buffer view = {0};
+    conn_io io = {NULL, -1, -1, -1};
+    sslmod_errinfo info;
+    size_t written = 0;
+    int ok, again;
+
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+        goto done;
+    }
+    if (io_prepare(self, &io) < 0) {
+        goto done;
+    }
+    if (io.sock != NULL && io.timeout_ns > 0) {
+        /* With a timeout, first make sure the socket can take data at all. */
+        again = io_wait(self, &io, SSL_ERROR_WANT_WRITE, TIMEOUT_WRITE, TIMEOUT_WRITE);
+        if (again < 0) {
+            goto done;
+        }
+    }
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        errno = 0;
+        ok = SSL_write_ex(self->ssl, view.buf, (size_t)view.len, &written);
+        sslmod_err_capture(&info, self->ssl, ex_ret(ok));
+        Py_END_ALLOW_THREADS
+        if (take_pending_exc(self)) {
+            goto done;
+        }
+        if (ok) {
+            break;
+        }
+#if PY_VERSION_HEX >= 0x030A0000
+        if (view.len == 0 && info.ssl_error == SSL_ERROR_SYSCALL && info.code == 0) {
+            written = 0;    /* 3.10+: nothing to send is not a failure */
+            break;
+        }
+#endif
+        again = io_wait(self, &io, info.ssl_error, TIMEOUT_WRITE, TIMEOUT_WRITE);
+        if (again < 0) {
+            goto done;
+        }
+        if (again == 0) {
+            SSLMOD_RAISE(self->state, &info, self);
+            goto done;
+        }
+    }
+    res = PyLong_FromSize_t(written);
+done:
+    io_release(&io);
+    if (view.obj != NULL) {
+        PyBuffer_Release(&view);
+    }
+    return res;
+}
+
+static PyObject *
+conn_pending(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    int n;
+    (void)unused;
+    Py_BEGIN_ALLOW_THREADS
+    n = SSL_pending(self->ssl);
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLong(n);
+}
+
+static PyObject *
+conn_shutdown(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL;
+    conn_io io = {NULL, -1, -1, -1};
+    sslmod_errinfo info;
+    int ret, again;
+    (void)unused;
+
+    if (io_prepare(self, &io) < 0) {
+        goto done;
+    }
+    if (io.sock != NULL && io.fd < 0) {
+        SSLMOD_RAISE_MSG(self->state, self->state->SSLError, 0,
+                         "Underlying socket connection gone");
+        goto done;
+    }
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        ret = SSL_shutdown(self->ssl);
+        sslmod_err_capture(&info, self->ssl, ret);
+        Py_END_ALLOW_THREADS
+        if (take_pending_exc(self)) {
+            goto done;
+        }
+        if (ret == 1) {
+            break;
+        }
+        if (ret == 0) {
+            /* Our close_notify is out.  Call once more to wait for the
+             * peer's; a second 0 means there is nothing more to do now. */
+            ERR_clear_error();
+            if (self->shutdown_seen_zero) {
+                break;
+            }
+            self->shutdown_seen_zero = 1;
+            continue;
+        }
+        again = io_wait(self, &io, info.ssl_error, TIMEOUT_READ, TIMEOUT_WRITE);
+        if (again < 0) {
+            goto done;
+        }
+        if (again == 0) {
+            SSLMOD_RAISE(self->state, &info, self);
+            goto done;
+        }
+    }
+    /* Socket mode hands the socket back for unwrap(); BIO mode has none. */
+    res = io.sock != NULL ? Py_NewRef(io.sock) : Py_NewRef(Py_None);
+done:
+    io_release(&io);
+    return res;
+}
+
+/* ---- peer and session information ---------------------------------- */
+
+static PyObject *
+conn_getpeercert(PyObject *op, PyObject *args)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL;
+    X509 *cert = NULL;
+    int der = 0;
+
+    if (!PyArg_ParseTuple(args, "|p:getpeercert", &der)) {
+        goto done;
+    }
+    if (!SSL_is_init_finished(self->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "handshake not done yet");
+        goto done;
+    }
+    cert = SSL_get1_peer_certificate(self->ssl);
+    if (cert == NULL) {
+        res = Py_NewRef(Py_None);
+    }
+    else if (der) {
+        res = sslmod_cert_der(cert);
+    }
+    else if ((SSL_get_verify_mode(self->ssl) & SSL_VERIFY_PEER) == 0) {
+        res = PyDict_New();   /* not verified: nothing vouches for its content */
+    }
+    else {
+        res = sslmod_cert_to_dict(self->state, cert);
+    }
+done:
+    X509_free(cert);
+    return res;
+}
+
+static PyObject *
+conn_cipher(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl);
+    (void)unused;
+    if (cipher == NULL) {
+        return Py_NewRef(Py_None);
+    }
+    return cipher_tuple(cipher);
+}
+
+static PyObject *
+conn_shared_ciphers(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL, *item = NULL;
+    STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(self->ssl);
+    (void)unused;
+#if PY_VERSION_HEX < 0x030A0000
+    /* 3.9's _ssl lists the connection's own cipher list. */
+    STACK_OF(SSL_CIPHER) *theirs = NULL;
+    if (ours == NULL) {
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+#else
+    /* The ciphers both sides offered, in our order; known only to a
+     * server that has seen a ClientHello. */
+    STACK_OF(SSL_CIPHER) *theirs = SSL_get_client_ciphers(self->ssl);
+    if (ours == NULL || theirs == NULL) {
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+#endif
+    res = PyList_New(0);
+    if (res == NULL) {
+        goto done;
+    }
+    for (int i = 0; i < sk_SSL_CIPHER_num(ours); i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(ours, i);
+        if (theirs != NULL && !cipher_in(theirs, c)) {
+            continue;
+        }
+        item = cipher_tuple(c);
+        if (item == NULL || PyList_Append(res, item) < 0) {
+            Py_CLEAR(res);
+            goto done;
+        }
+        Py_CLEAR(item);
+    }
+done:
+    Py_XDECREF(item);
+    return res;
+}
+
+static PyObject *
+conn_compression(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    const COMP_METHOD *comp = SSL_get_current_compression(self->ssl);
+    const char *name;
+    (void)unused;
+    if (comp == NULL || COMP_get_type(comp) == NID_undef) {
+        return Py_NewRef(Py_None);
+    }
+    name = OBJ_nid2sn(COMP_get_type(comp));
+    if (name == NULL) {
+        return Py_NewRef(Py_None);
+    }
+    return PyUnicode_DecodeFSDefault(name);
+}
+
+static PyObject *
+conn_version(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    const char *v;
+    (void)unused;
+    if (!SSL_is_init_finished(self->ssl)) {
+        return Py_NewRef(Py_None);   /* nothing is negotiated yet */
+    }
+    v = SSL_get_version(self->ssl);
+    if (v == NULL || strcmp(v, "unknown") == 0) {
+        return Py_NewRef(Py_None);
+    }
+    return PyUnicode_FromString(v);
+}
+
+static PyObject *
+conn_selected_alpn_protocol(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    const unsigned char *proto = NULL;
+    unsigned int len = 0;
+    (void)unused;
+    SSL_get0_alpn_selected(self->ssl, &proto, &len);
+    if (proto == NULL || len == 0) {
+        return Py_NewRef(Py_None);
+    }
+    return PyUnicode_FromStringAndSize((const char *)proto, len);
+}
+
+static PyObject *
+conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"cb_type", NULL};
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *cb_type = NULL, *res = NULL;
+    unsigned char buf[EVP_MAX_MD_SIZE * 2];
+    size_t len;
+    const char *name;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:get_channel_binding", kwlist,
+                                     &cb_type)) {
+        goto done;
+    }
+    if (cb_type == NULL) {
+        name = "tls-unique";
+    }
+    else if (!PyUnicode_Check(cb_type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "get_channel_binding() argument 'cb_type' must be str, not %.50s",
+                     Py_TYPE(cb_type)->tp_name);
+        goto done;
+    }
+    else {
+        name = PyUnicode_AsUTF8(cb_type);
+        if (name == NULL) {
+            goto done;
+        }
+    }
+    if (strcmp(name, "tls-unique") != 0) {
+        PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented", name);
+        goto done;
+    }
+    /* RFC 5929: tls-unique is the first Finished message of the latest
+     * handshake: the client's in a full handshake, the server's in an
+     * abbreviated (resumed) one. */
+    if (SSL_session_reused(self->ssl) ^ !self->server_side) {
+        len = SSL_get_finished(self->ssl, buf, sizeof(buf));
+    }
+    else {
+        len = SSL_get_peer_finished(self->ssl, buf, sizeof(buf));
+    }
+    if (len == 0) {
+        res = Py_NewRef(Py_None);
+    }
+    else {
+        res = PyBytes_FromStringAndSize((const char *)buf,
+                                        (Py_ssize_t)(len > sizeof(buf) ? sizeof(buf) : len));
+    }
+done:
+    return res;
+}
+
+static PyObject *
+conn_verify_client_post_handshake(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    (void)unused;
+    if (SSL_verify_client_post_handshake(self->ssl) != 1) {
+        return SSLMOD_RAISE_QUEUE(self->state, "post-handshake authentication failed");
+    }
+    return Py_NewRef(Py_None);
+}
+
+#if PY_VERSION_HEX >= 0x030A0000
+static PyObject *
+conn_get_verified_chain(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    STACK_OF(X509) *chain = SSL_get0_verified_chain(self->ssl);
+    (void)unused;
+    if (chain == NULL) {
+        return Py_NewRef(Py_None);
+    }
+    return sslmod_cert_list(self->state, chain);
+}
+
+static PyObject *
+conn_get_unverified_chain(PyObject *op, PyObject *unused)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res = NULL, *leaf = NULL;
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(self->ssl);
+    X509 *peer = NULL;
+    (void)unused;
+
+    if (chain == NULL) {
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+    res = sslmod_cert_list(self->state, chain);
+    if (res == NULL || !self->server_side) {
+        goto done;
+    }
+    /* A server's OpenSSL leaves the client's own certificate out of the
+     * chain it sent; put it back in front. */
+    peer = SSL_get1_peer_certificate(self->ssl);
+    if (peer == NULL) {
+        goto done;
+    }
+    leaf = sslmod_cert_new(self->state, peer);
+    if (leaf == NULL || PyList_Insert(res, 0, leaf) < 0) {
+        Py_CLEAR(res);
+    }
+done:
+    X509_free(peer);
+    Py_XDECREF(leaf);
+    return res;
+}
+#endif
+
+/* ---- attributes ---------------------------------------------------- */
+
+static PyObject *
+conn_get_context(PyObject *op, void *closure)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    (void)closure;
+    return Py_NewRef(self->ctx ? (PyObject *)self->ctx : Py_None);
+}
+
+static int
+conn_set_context(PyObject *op, PyObject *value, void *closure)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    sslmod_context *old;
+    (void)closure;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    if (!PyObject_TypeCheck(value, self->state->context_type)) {
+        PyErr_SetString(PyExc_TypeError, "The value must be a SSLContext");
+        return -1;
+    }
+    /* Typically called by an SNI callback to serve another certificate. */
+    if (SSL_set_SSL_CTX(self->ssl, ((sslmod_context *)value)->ctx) == NULL) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot switch the SSLContext");
+        return -1;
+    }
+    old = self->ctx;
+    self->ctx = (sslmod_context *)Py_NewRef(value);
+    Py_XDECREF(old);
+    return 0;
+}
+
+static PyObject *
+conn_get_owner(PyObject *op, void *closure)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *owner = weak_get(self->owner);
+    (void)closure;
+    return owner != NULL ? owner : Py_NewRef(Py_None);
+}
+
+static int
+conn_set_owner(PyObject *op, PyObject *value, void *closure)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *ref;
+    (void)closure;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    ref = PyWeakref_NewRef(value, NULL);
+    if (ref == NULL) {
+        return -1;
+    }
+    Py_XSETREF(self->owner, ref);
+    return 0;
+}
+
+static PyObject *
+conn_get_server_side(PyObject *op, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((sslmod_conn *)op)->server_side);
+}
+
+static PyObject *
+conn_get_server_hostname(PyObject *op, void *closure)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    (void)closure;
+    return Py_NewRef(self->server_hostname ? self->server_hostname : Py_None);
+}
+
+static PyObject *
+conn_get_session(PyObject *op, void *closure)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    SSL_SESSION *sess;
+    (void)closure;
+
+    sess = SSL_get1_session(self->ssl);
+    if (sess == NULL) {
+        return Py_NewRef(Py_None);
+    }
+    return sslmod_session_new(self->state, sess, self->ctx);   /* steals SESS */
+}
+
+static int
+conn_set_session(PyObject *op, PyObject *value, void *closure)
+{
+    (void)closure;
+    return set_session((sslmod_conn *)op, value);
+}
+
+static PyObject *
+conn_get_session_reused(PyObject *op, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(SSL_session_reused(((sslmod_conn *)op)->ssl));
+}
+
+/* ---- the type ------------------------------------------------------ */
+
+static PyMethodDef conn_methods[] = {
+    {"do_handshake", conn_do_handshake, METH_NOARGS,
+     "do_handshake($self, /)\n--\n\n"
+     "Run the TLS handshake; on a non-blocking transport, call again after\n"
+     "SSLWantReadError/SSLWantWriteError until it returns."},
+    {"read", conn_read, METH_VARARGS,
+     "read(size, [buffer])\n"
+     "Return up to size bytes of decrypted data; with a writable buffer, fill it\n"
+     "(up to size bytes) and return how many bytes were stored."},
+    {"write", conn_write, METH_O,
+     "write($self, b, /)\n--\n\n"
+     "Encrypt and send all of the bytes-like object b; return its length."},
+    {"pending", conn_pending, METH_NOARGS,
+     "pending($self, /)\n--\n\n"
+     "How many decrypted bytes are buffered and can be read without I/O."},
+    {"shutdown", conn_shutdown, METH_NOARGS,
+     "shutdown($self, /)\n--\n\n"
+     "Send close_notify and wait for the peer's; return the socket (None for\n"
+     "a MemoryBIO connection)."},
+    {"getpeercert", conn_getpeercert, METH_VARARGS,
+     "getpeercert($self, der=False, /)\n--\n\n"
+     "The peer's certificate: a dict (empty when it was not verified), its DER\n"
+     "bytes when der is true, or None when the peer sent none."},
+    {"cipher", conn_cipher, METH_NOARGS,
+     "cipher($self, /)\n--\n\n"
+     "(name, protocol, secret bits) of the cipher in use, or None."},
+    {"shared_ciphers", conn_shared_ciphers, METH_NOARGS,
+     "shared_ciphers($self, /)\n--\n\n"
+     "The ciphers both ends offered, as cipher() tuples, or None."},
+    {"compression", conn_compression, METH_NOARGS,
+     "compression($self, /)\n--\n\nThe compression in use, or None."},
+    {"version", conn_version, METH_NOARGS,
+     "version($self, /)\n--\n\n"
+     "The negotiated protocol, e.g. 'TLSv1.3', or None before the handshake."},
+    {"selected_alpn_protocol", conn_selected_alpn_protocol, METH_NOARGS,
+     "selected_alpn_protocol($self, /)\n--\n\n"
+     "The protocol ALPN agreed on, or None."},
+    {"get_channel_binding", (PyCFunction)(void (*)(void))conn_get_channel_binding,
+     METH_VARARGS | METH_KEYWORDS,
+     "get_channel_binding($self, /, cb_type='tls-unique')\n--\n\n"
+     "Channel binding data (RFC 5929) of this connection, or None if there is\n"
+     "none yet.  Only 'tls-unique' is known; other types raise ValueError."},
+    {"verify_client_post_handshake", conn_verify_client_post_handshake, METH_NOARGS,
+     "verify_client_post_handshake($self, /)\n--\n\n"
+     "On a TLS 1.3 server, ask the client for its certificate now; it arrives\n"
+     "with the next read or write."},
+#if PY_VERSION_HEX >= 0x030A0000
+    {"get_verified_chain", conn_get_verified_chain, METH_NOARGS,
+     "get_verified_chain($self, /)\n--\n\n"
+     "The peer's chain as verification built it, leaf first, or None."},
+    {"get_unverified_chain", conn_get_unverified_chain, METH_NOARGS,
+     "get_unverified_chain($self, /)\n--\n\n"
+     "The certificates the peer sent, leaf first, or None."},
+#endif
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef conn_getset[] = {
+    {"context", conn_get_context, conn_set_context,
+     "The SSLContext of this connection.  An SNI callback may set another one\n"
+     "to change the certificate offered before the handshake goes on.", NULL},
+    {"owner", conn_get_owner, conn_set_owner,
+     "The Python object (SSLSocket or SSLObject) this connection serves; held\n"
+     "weakly, and passed to the SNI callback.", NULL},
+    {"server_side", conn_get_server_side, NULL,
+     "True for the server end of the connection.", NULL},
+    {"server_hostname", conn_get_server_hostname, NULL,
+     "The host name sent in SNI and verified, or None.", NULL},
+    {"session", conn_get_session, conn_set_session,
+     "The SSLSession of this connection; set it before the handshake to resume.",
+     NULL},
+    {"session_reused", conn_get_session_reused, NULL,
+     "True if the handshake resumed an earlier session.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot conn_slots[] = {
+    {Py_tp_doc, (void *)"A TLS connection; made by SSLContext._wrap_socket and _wrap_bio."},
+    {Py_tp_dealloc, conn_dealloc},
+    {Py_tp_traverse, conn_traverse},
+    {Py_tp_clear, conn_clear},
+    {Py_tp_methods, conn_methods},
+    {Py_tp_getset, conn_getset},
+    {0, NULL},
+};
+
+#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
+#  define Py_TPFLAGS_DISALLOW_INSTANTIATION 0
+#endif
+
+static PyType_Spec conn_spec = {
+    .name = "_ssl._SSLSocket",
+    .basicsize = sizeof(sslmod_conn),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE
+             | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = conn_slots,
+};
+
+int
+sslmod_conn_setup(PyObject *module, sslmod_state *st)
+{
+    st->conn_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &conn_spec, NULL);
+    if (st->conn_type == NULL) {
+        return -1;
+    }
+#if PY_VERSION_HEX < 0x030A0000
+    /* 3.9 has no DISALLOW_INSTANTIATION: only _wrap_* may make these. */
+    st->conn_type->tp_new = NULL;
+#endif
+    return PyModule_AddType(module, st->conn_type);
 }

@@ -82,7 +82,12 @@ sslmod_errors_setup(PyObject *module, sslmod_state *st)
     int rc = -1;
     PyObject *bases = NULL;
 
-    st->SSLError = PyType_FromModuleAndSpec(module, &sslerror_spec, PyExc_OSError);
+    bases = PyTuple_Pack(1, PyExc_OSError);   /* 3.9 wants a tuple */
+    if (bases == NULL) {
+        goto done;
+    }
+    st->SSLError = PyType_FromModuleAndSpec(module, &sslerror_spec, bases);
+    Py_CLEAR(bases);
     if (st->SSLError == NULL || PyModule_AddObjectRef(module, "SSLError", st->SSLError) < 0) {
         goto done;
     }
@@ -357,6 +362,16 @@ sslmod_err_raise(sslmod_state *st, const sslmod_errinfo *info, sslmod_conn *conn
             PyErr_SetFromErrno(PyExc_OSError);
             return NULL;
         }
+#if PY_VERSION_HEX >= 0x030A0000
+        else if (info->ret == -1) {
+            /* conn (connection.c): 3.10+ report a failed call with no
+             * errno and an empty queue (e.g. a socket connection already
+             * broken) as an EOF, not as SSLSyscallError. */
+            exc_type = st->SSLEOFError;
+            errcode = SSLMOD_ERROR_EOF;
+            text = "EOF occurred in violation of protocol";
+        }
+#endif
         else {
             exc_type = st->SSLSyscallError;
             text = "Some I/O error occurred";

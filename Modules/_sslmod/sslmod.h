@@ -146,11 +146,12 @@ typedef struct sslmod_context {
 typedef struct sslmod_membio {
     PyObject_HEAD
     sslmod_state *state;
-    BIO *bio;
-    int eof_written;
+    BIO *bio;                      /* owned; a connection using it BIO_up_ref()s */
+    int eof_written;               /* write_eof() called: empty reads are EOF */
 } sslmod_membio;
 
-/* SSLSession (session.c). */
+/* SSLSession (session.c).  Not instantiable from Python; equal when the
+ * DER encodings match; unhashable. */
 typedef struct sslmod_session {
     PyObject_HEAD
     sslmod_state *state;
@@ -244,6 +245,18 @@ PyObject *sslmod_test_decode_cert(PyObject *module, PyObject *path);
 /* ------------------------------------------------------------------ */
 int sslmod_context_setup(PyObject *module, sslmod_state *st);
 
+/* The cipher string a new context starts with (exported as
+ * _DEFAULT_CIPHERS), as each interpreter's own _ssl sets it. */
+#ifndef SSLMOD_DEFAULT_CIPHERS
+#  if PY_VERSION_HEX >= 0x030A0000
+#    define SSLMOD_DEFAULT_CIPHERS \
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+#  else
+#    define SSLMOD_DEFAULT_CIPHERS \
+    "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
+#  endif
+#endif
+
 /* ------------------------------------------------------------------ */
 /* connection.c: the _SSLSocket type.                                   */
 /* ------------------------------------------------------------------ */
@@ -270,8 +283,16 @@ typedef enum {
 
 /* Monotonic clock in nanoseconds. */
 long long sslmod_monotonic_ns(void);
+/* The deadline TIMEOUT_NS from now, or -1 (no deadline) if TIMEOUT_NS < 0. */
+long long sslmod_deadline(long long timeout_ns);
+/* SOCK's fileno() (-1 once closed) and gettimeout() in nanoseconds (-1:
+ * blocking, 0: non-blocking).  0, or -1 with an exception set. */
+int sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd,
+                       long long *timeout_ns);
 /* Wait until FD is readable (WRITING == 0) or writable.  DEADLINE_NS is a
- * sslmod_monotonic_ns() time, or -1 to wait forever.  Call WITHOUT the GIL. */
+ * sslmod_monotonic_ns() time, or -1 to wait forever.  Call WITHOUT the GIL.
+ * A signal (EINTR) returns READY, so the caller runs the handlers and
+ * retries. */
 sslmod_sock_status sslmod_sock_wait(int fd, int writing, long long deadline_ns);
 
 /* ------------------------------------------------------------------ */
@@ -306,6 +327,11 @@ void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
 /* without it), never lets an exception escape into OpenSSL: it stores  */
 /* it on the owner (conn->pending_exc) and returns a failure code.      */
 /* context.c installs them.                                              */
+/* As in the stdlib: the msg and keylog callbacks store their exception */
+/* in conn->pending_exc (a later one replaces an earlier one); the SNI  */
+/* and PSK callbacks report theirs through sys.unraisablehook and fail  */
+/* the handshake.  The keylog callback writes without the GIL, holding  */
+/* ctx->keylog_lock and its own BIO_up_ref on ctx->keylog_bio.          */
 /* ------------------------------------------------------------------ */
 
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
