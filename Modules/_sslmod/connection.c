@@ -678,12 +678,6 @@ conn_write(PyObject *op, PyObject *arg)
         if (ok) {
             break;
         }
-#if PY_VERSION_HEX >= 0x030A0000
-        if (view.len == 0 && info.ssl_error == SSL_ERROR_SYSCALL && info.code == 0) {
-            written = 0;    /* 3.10+: nothing to send is not a failure */
-            break;
-        }
-#endif
         again = io_wait(self, &io, info.ssl_error, TIMEOUT_WRITE, TIMEOUT_WRITE);
         if (again < 0) {
             goto done;

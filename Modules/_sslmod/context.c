@@ -748,8 +748,6 @@ set_sni_callback(sslmod_context *self, PyObject *value, void *closure)
         return 0;
     }
     if (!PyCallable_Check(value)) {
-        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
-        Py_CLEAR(self->sni_callback);
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
     }
@@ -776,8 +774,6 @@ set_msg_callback(sslmod_context *self, PyObject *value, void *closure)
         return 0;
     }
     if (value == NULL || !PyCallable_Check(value)) {
-        SSL_CTX_set_msg_callback(self->ctx, NULL);
-        Py_CLEAR(self->msg_callback);
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
     }
@@ -891,7 +887,6 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
     void *orig_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
     sslmod_pwinfo pw;
     int ok, saved_errno = 0;
-    const char *what = "certfile";
 
     memset(&pw, 0, sizeof(pw));
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:load_cert_chain", kwlist,
@@ -918,7 +913,6 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
     errno = 0;
     ok = SSL_CTX_use_certificate_chain_file(self->ctx, PyBytes_AS_STRING(certpath));
     if (ok == 1) {
-        what = "keyfile";
         errno = 0;
         ok = SSL_CTX_use_PrivateKey_file(
             self->ctx, PyBytes_AS_STRING(keypath ? keypath : certpath), SSL_FILETYPE_PEM);
@@ -927,7 +921,6 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
         saved_errno = errno;
     }
     Py_END_ALLOW_THREADS
-    (void)what;
 
     if (ok != 1) {
         if (pw.exc != NULL) {
@@ -1654,8 +1647,9 @@ context_wrap_socket(sslmod_context *self, PyObject *args, PyObject *kwargs)
     PyObject *socket_mod = NULL, *socket_type = NULL, *res = NULL;
     int server_side;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O" SSLMOD_SIDE_FMT "|O$OO:_wrap_socket", kwlist, &sock,
-                                     &server_side, &hostname, &owner, &session)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O" SSLMOD_SIDE_FMT "|O$OO:_wrap_socket",
+                                     kwlist, &sock, &server_side, &hostname, &owner,
+                                     &session)) {
         goto done;
     }
     socket_mod = PyImport_ImportModule("_socket");
@@ -1691,8 +1685,9 @@ context_wrap_bio(sslmod_context *self, PyObject *args, PyObject *kwargs)
     PyTypeObject *bio_type = self->state->membio_type;
     int server_side;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO" SSLMOD_SIDE_FMT "|O$OO:_wrap_bio", kwlist, &incoming,
-                                     &outgoing, &server_side, &hostname, &owner, &session)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO" SSLMOD_SIDE_FMT "|O$OO:_wrap_bio",
+                                     kwlist, &incoming, &outgoing, &server_side, &hostname,
+                                     &owner, &session)) {
         return NULL;
     }
     if (check_arg_type(incoming, bio_type, "_wrap_bio", "incoming") < 0

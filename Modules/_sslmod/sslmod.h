@@ -229,13 +229,16 @@ void sslmod_exc_restore(PyObject *exc);   /* steals EXC */
 /* certificate.c: X509 -> Python values, and the Certificate type.      */
 /* ------------------------------------------------------------------ */
 int sslmod_certificate_setup(PyObject *module, sslmod_state *st);
-/* The dict getpeercert() returns for CERT. New reference. */
+/* The dict getpeercert() returns for CERT (borrowed). New reference, or
+ * NULL with an exception (e.g. UnicodeDecodeError for a SAN that is not
+ * UTF-8, as the stdlib raises).  Leaves the OpenSSL error queue empty. */
 PyObject *sslmod_cert_to_dict(sslmod_state *st, X509 *cert);
 /* A Certificate object; takes a new reference on CERT (X509_up_ref). */
 PyObject *sslmod_cert_new(sslmod_state *st, X509 *cert);
-/* A list of Certificate objects for CHAIN (may be NULL -> empty list). */
+/* A list of Certificate objects for CHAIN (may be NULL -> empty list);
+ * each takes its own reference, CHAIN stays the caller's. */
 PyObject *sslmod_cert_list(sslmod_state *st, STACK_OF(X509) *chain);
-/* DER bytes of CERT. */
+/* DER bytes of CERT (borrowed); ValueError if it cannot be encoded. */
 PyObject *sslmod_cert_der(X509 *cert);
 /* _test_decode_cert(path): the module function. */
 PyObject *sslmod_test_decode_cert(PyObject *module, PyObject *path);
