@@ -188,7 +188,7 @@ static PyObject *
 mod_RAND_add(PyObject *module, PyObject *args)
 {
     PyObject *data = NULL, *res = NULL, *encoded = NULL;
-    Py_buffer view = {NULL, NULL};
+    Py_buffer view = {0};
     double entropy;
     (void)module;
     if (!PyArg_ParseTuple(args, "Od:RAND_add", &data, &entropy)) {
@@ -401,16 +401,6 @@ static const sslmod_const bool_constants[] = {
     {NULL, 0},
 };
 #undef C
-
-/* The cipher string a new context starts with, as each interpreter's own
- * _ssl sets it. */
-#if PY_VERSION_HEX >= 0x030A0000
-#  define SSLMOD_DEFAULT_CIPHERS \
-    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
-#else
-#  define SSLMOD_DEFAULT_CIPHERS \
-    "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
-#endif
 
 static PyObject *
 version_info(unsigned long n)

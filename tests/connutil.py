@@ -204,10 +204,13 @@ class Server:
     listener, wraps each with CTX (server side, handshake done explicitly
     unless HANDSHAKE is false) and calls HANDLER(sslsock), recording for each
     connection capture()'s outcome.  Use as a context manager; the outcomes
-    are in .outcomes after the with block."""
+    are in .outcomes after the with block.  STOP, an Event a handler may
+    wait on, is set when the with block ends, before the thread is joined.
+    PLAIN: hand the handler the accepted TCP socket, no TLS (CTX unused)."""
 
     def __init__(self, ctx, handler=None, *, count=1, handshake=True,
-                 timeout=TIMEOUT, plain=False):
+                 timeout=TIMEOUT, plain=False, stop=None):
+        self.stop = stop or threading.Event()
         self.ctx = ctx
         self.handler = handler or (lambda s: None)
         self.count = count
@@ -246,6 +249,7 @@ class Server:
         return self
 
     def __exit__(self, *exc_info):
+        self.stop.set()
         try:
             self._bg.result(self.timeout + 5)
         finally:

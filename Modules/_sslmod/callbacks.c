@@ -332,48 +332,6 @@ done:
     return rc;
 }
 
-/* Server side NPN: advertise ctx's NPN list. */
-int
-sslmod_cb_npn_advertise(SSL *ssl, const unsigned char **data, unsigned int *len,
-                        void *Py_UNUSED(arg))
-{
-    cb_scope scope;
-    int rc = SSL_TLSEXT_ERR_NOACK;
-
-    if (cb_enter(&scope, ssl) < 0 || scope.ctx->npn_protocols == NULL) {
-        goto done;
-    }
-    *data = scope.ctx->npn_protocols;
-    *len = scope.ctx->npn_protocols_len;
-    rc = SSL_TLSEXT_ERR_OK;
-done:
-    cb_leave(&scope);
-    return rc;
-}
-
-/* Client side NPN: choose from the server's list by our preference; with
- * nothing in common NPN has the client fall back to its first protocol. */
-int
-sslmod_cb_npn_select(SSL *ssl, unsigned char **out, unsigned char *outlen,
-                     const unsigned char *in, unsigned int inlen,
-                     void *Py_UNUSED(arg))
-{
-    cb_scope scope;
-    int rc = SSL_TLSEXT_ERR_NOACK;
-
-    /* An empty own list would make SSL_select_next_proto read past it. */
-    if (cb_enter(&scope, ssl) < 0 || scope.ctx->npn_protocols == NULL
-        || scope.ctx->npn_protocols_len == 0) {
-        goto done;
-    }
-    (void)SSL_select_next_proto(out, outlen, in, inlen, scope.ctx->npn_protocols,
-                                scope.ctx->npn_protocols_len);
-    rc = SSL_TLSEXT_ERR_OK;
-done:
-    cb_leave(&scope);
-    return rc;
-}
-
 /* ---- PSK (the 3.13 API) ------------------------------------------------ */
 
 /* Client side: callback(hint) -> (identity: str | bytes | None, psk: bytes).

@@ -322,7 +322,6 @@ context_dealloc(sslmod_context *self)
         PyThread_free_lock(self->keylog_lock);
     }
     PyMem_Free(self->alpn_protocols);
-    PyMem_Free(self->npn_protocols);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -1471,16 +1470,19 @@ context_set_alpn_protocols(sslmod_context *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+#if PY_VERSION_HEX < 0x030A0000
+/* 3.9's ssl.py calls this; its _ssl was built without NPN and refuses, and
+ * NPN is obsolete (ALPN replaced it), so we refuse the same way. */
 static PyObject *
 context_set_npn_protocols(sslmod_context *self, PyObject *arg)
 {
-    if (store_protocols(arg, &self->npn_protocols, &self->npn_protocols_len) < 0) {
-        return NULL;
-    }
-    SSL_CTX_set_next_protos_advertised_cb(self->ctx, sslmod_cb_npn_advertise, self);
-    SSL_CTX_set_next_proto_select_cb(self->ctx, sslmod_cb_npn_select, self);
-    Py_RETURN_NONE;
+    (void)self;
+    (void)arg;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "The NPN extension requires OpenSSL 1.0.1 or later.");
+    return NULL;
 }
+#endif
 
 /* ---- PSK ---------------------------------------------------------- */
 
@@ -1753,9 +1755,11 @@ static PyMethodDef context_methods[] = {
     {"_set_alpn_protocols", (PyCFunction)context_set_alpn_protocols, METH_O,
      "_set_alpn_protocols($self, protos, /)\n--\n\n"
      "Set the ALPN protocols, in wire format (length-prefixed names)."},
+#if PY_VERSION_HEX < 0x030A0000
     {"_set_npn_protocols", (PyCFunction)context_set_npn_protocols, METH_O,
      "_set_npn_protocols($self, protos, /)\n--\n\n"
-     "Set the NPN protocols, in wire format (length-prefixed names)."},
+     "NPN is not supported (HAS_NPN is False); always raises."},
+#endif
     {"set_psk_client_callback", (PyCFunction)(void (*)(void))context_set_psk_client_callback,
      METH_VARARGS | METH_KEYWORDS,
      "set_psk_client_callback($self, /, callback)\n--\n\n"

@@ -136,7 +136,7 @@ done:
 static PyObject *
 membio_write(sslmod_membio *self, PyObject *arg)
 {
-    Py_buffer view = {NULL, NULL};
+    Py_buffer view = {0};
     PyObject *result = NULL;
     int nwritten;
 

@@ -130,8 +130,6 @@ typedef struct sslmod_context {
     unsigned int hostflags;       /* X509_CHECK_FLAG_* used for new connections */
     unsigned char *alpn_protocols; /* wire format, PyMem_Malloc'd, or NULL */
     unsigned int alpn_protocols_len;
-    unsigned char *npn_protocols;  /* wire format, PyMem_Malloc'd, or NULL */
-    unsigned int npn_protocols_len;
     PyObject *sni_callback;        /* callable or NULL */
     PyObject *msg_callback;        /* callable or NULL */
     PyObject *keylog_filename;     /* what the user set, or NULL */
@@ -344,10 +342,6 @@ void sslmod_cb_keylog(const SSL *ssl, const char *line);
 int sslmod_cb_alpn_select(SSL *ssl, const unsigned char **out,
                           unsigned char *outlen, const unsigned char *in,
                           unsigned int inlen, void *arg);
-int sslmod_cb_npn_advertise(SSL *ssl, const unsigned char **data,
-                            unsigned int *len, void *arg);
-int sslmod_cb_npn_select(SSL *ssl, unsigned char **out, unsigned char *outlen,
-                         const unsigned char *in, unsigned int inlen, void *arg);
 unsigned int sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
                                   unsigned int max_identity_len,
                                   unsigned char *psk, unsigned int max_psk_len);
