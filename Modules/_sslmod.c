@@ -122,7 +122,7 @@ mod_nid2obj(PyObject *module, PyObject *arg)
     if (sslmod_as_int(arg, &nid) < 0) {
         goto done;
     }
-    if (nid < NID_undef + 1) {
+    if (nid < 0) {
         PyErr_SetString(PyExc_ValueError, "NID must be positive.");
         goto done;
     }
@@ -181,6 +181,11 @@ mod_RAND_bytes(PyObject *module, PyObject *arg)
 static PyObject *
 mod_RAND_pseudo_bytes(PyObject *module, PyObject *arg)
 {
+#if PY_VERSION_HEX >= 0x030A0000
+    if (PyErr_WarnEx(PyExc_DeprecationWarning, "ssl.RAND_pseudo_bytes() is deprecated", 1) < 0) {
+        return NULL;
+    }
+#endif
     return random_bytes(module, arg, 1);
 }
 
@@ -191,7 +196,12 @@ mod_RAND_add(PyObject *module, PyObject *args)
     Py_buffer view = {0};
     double entropy;
     (void)module;
-    if (!PyArg_ParseTuple(args, "Od:RAND_add", &data, &entropy)) {
+    PyObject *entropy_obj = NULL;
+    if (!PyArg_UnpackTuple(args, "RAND_add", 2, 2, &data, &entropy_obj)) {
+        goto done;
+    }
+    entropy = PyFloat_AsDouble(entropy_obj);
+    if (entropy == -1.0 && PyErr_Occurred()) {
         goto done;
     }
     if (PyUnicode_Check(data)) {
@@ -410,6 +420,32 @@ version_info(unsigned long n)
                          (n >> 12) & 0xFF, (n >> 4) & 0xFF, n & 0xF);
 }
 
+/* The functions are added by hand rather than through m_methods so that
+ * their __module__ is "_ssl", as the interpreter's (it shows in messages
+ * such as "_ssl.RAND_status() takes no arguments"). */
+static int
+add_functions(PyObject *module)
+{
+    int rc = -1;
+    PyObject *modname = PyUnicode_FromString("_ssl");
+    PyObject *func = NULL;
+    if (modname == NULL) {
+        goto done;
+    }
+    for (PyMethodDef *def = sslmod_functions; def->ml_name != NULL; def++) {
+        func = PyCFunction_NewEx(def, module, modname);
+        if (func == NULL || PyModule_AddObjectRef(module, def->ml_name, func) < 0) {
+            goto done;
+        }
+        Py_CLEAR(func);
+    }
+    rc = 0;
+done:
+    Py_XDECREF(func);
+    Py_XDECREF(modname);
+    return rc;
+}
+
 static int
 add_constants(PyObject *module)
 {
@@ -479,6 +515,7 @@ sslmod_exec(PyObject *module)
         || sslmod_session_setup(module, st) < 0
         || sslmod_context_setup(module, st) < 0
         || sslmod_conn_setup(module, st) < 0
+        || add_functions(module) < 0
         || add_constants(module) < 0) {
         goto done;
     }
@@ -534,7 +571,6 @@ static struct PyModuleDef sslmod_def = {
     .m_name = "_ssl",
     .m_doc = "TLS/SSL over OpenSSL 3: sslmod's drop-in for the interpreter's _ssl.",
     .m_size = sizeof(sslmod_state),
-    .m_methods = sslmod_functions,
     .m_slots = sslmod_slots,
     .m_traverse = sslmod_traverse,
     .m_clear = sslmod_clear,

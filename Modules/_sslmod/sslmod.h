@@ -83,15 +83,17 @@ PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
 }
 #endif
 
-/* A Python int as a C int; -1 with an exception set on failure. */
+/* A Python int as a C int; -1 with an exception set on failure (the
+ * stdlib's wording: "Python int too large to convert to C int"). */
 static inline int
 sslmod_as_int(PyObject *obj, int *out)
 {
-    long v = PyLong_AsLong(obj);
+    int overflow = 0;
+    long v = PyLong_AsLongAndOverflow(obj, &overflow);
     if (v == -1 && PyErr_Occurred()) {
         return -1;
     }
-    if (v > INT_MAX || v < INT_MIN) {
+    if (overflow != 0 || v > INT_MAX || v < INT_MIN) {
         PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
         return -1;
     }
