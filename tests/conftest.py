@@ -115,6 +115,20 @@ def strip_location(text):
     return _LOCATION.sub("", text)
 
 
+def _exc_bases(cls):
+    """Names of CLS's bases, as the stdlib's class of that name has them.
+
+    sslmod's exception classes also derive from the stdlib's (so `except
+    ssl.SSLError` with the stdlib catches them: Lib/_inject.py); those extra
+    bases are left out when CLS is not itself a stdlib class."""
+    std = sys.modules.get("_ssl")
+    std_classes = {id(v) for v in vars(std).values() if isinstance(v, type)} if std else set()
+    mro = cls.__mro__[1:]
+    if id(cls) not in std_classes:
+        mro = [c for c in mro if id(c) not in std_classes]
+    return tuple(c.__name__ for c in mro)
+
+
 def normalize(value):
     """VALUE as plain data that compares equal across implementations.
 
@@ -130,8 +144,10 @@ def normalize(value):
     if isinstance(value, enum.Enum):
         return ("enum", type(value).__name__, normalize(value.value))
     if isinstance(value, BaseException):
-        return ("exc", type(value).__name__,
-                tuple(c.__name__ for c in type(value).__mro__[1:]),
+        # sslmod's exception classes also derive from the stdlib's of the
+        # same name (so `except ssl.SSLError` with the stdlib catches them:
+        # Lib/_inject.py), so a name can appear twice in the MRO.
+        return ("exc", type(value).__name__, _exc_bases(type(value)),
                 strip_location(str(value)),
                 tuple(strip_location(a) if isinstance(a, str) else normalize(a)
                       for a in value.args),

@@ -1,10 +1,11 @@
 """Exceptions: the SSLError family, its str() and attributes, and the
 errors raised for bad input, compared with the interpreter's ssl."""
 import pickle
+import sys
 
 import pytest
 
-from conftest import CERTS, same, stdlib_raises
+from conftest import CERTS, _exc_bases, same, stdlib_raises
 
 EXCEPTIONS = ["SSLError", "SSLZeroReturnError", "SSLWantReadError", "SSLWantWriteError",
               "SSLSyscallError", "SSLEOFError", "SSLCertVerificationError",
@@ -33,7 +34,7 @@ def test_exception_class(impl, name):
     def scenario(ssl):
         cls = getattr(ssl, name)
         return (cls.__name__, cls.__qualname__, cls.__module__,
-                [c.__name__ for c in cls.__mro__], bool(cls.__doc__))
+                [cls.__name__, *_exc_bases(cls)], bool(cls.__doc__))
     same(scenario, impl)
 
 
@@ -57,9 +58,16 @@ def test_exception_constructed_by_hand(impl, name, args):
 
 @pytest.mark.parametrize("name", EXCEPTIONS[:-1])
 def test_exception_pickles(impl, name):
+    # Pickle finds a class through its module, so this runs with the module
+    # under test installed as "ssl", as a program using it would be.
     def scenario(ssl):
-        exc = getattr(ssl, name)(1, "message")
-        return described(pickle.loads(pickle.dumps(exc)))
+        saved = sys.modules["ssl"]
+        sys.modules["ssl"] = ssl
+        try:
+            exc = getattr(ssl, name)(1, "message")
+            return described(pickle.loads(pickle.dumps(exc)))
+        finally:
+            sys.modules["ssl"] = saved
     same(scenario, impl)
 
 
@@ -255,3 +263,28 @@ def test_stdlib_raises_helper_agrees(std):
     # The helper the tests lean on for version-dependent outcomes.
     assert stdlib_raises(lambda ssl: ssl.RAND_bytes(-1)) == "ValueError"
     assert stdlib_raises(lambda ssl: ssl.RAND_status()) is None
+
+
+def test_stdlib_except_clauses_catch_sslmod_errors(core, std_core):
+    """With both modules loaded, `except` with the stdlib's classes catches
+    sslmod's errors (sslmod's classes derive from the stdlib's too)."""
+    import sslmod  # noqa: F401  (links the classes on import)
+    pairs = [("SSLError", "SSLError"), ("SSLCertVerificationError", "SSLError"),
+             ("SSLCertVerificationError", "SSLCertVerificationError"),
+             ("SSLZeroReturnError", "SSLZeroReturnError"),
+             ("SSLWantReadError", "SSLWantReadError"),
+             ("SSLWantWriteError", "SSLWantWriteError"),
+             ("SSLSyscallError", "SSLSyscallError"), ("SSLEOFError", "SSLEOFError")]
+    for ours, theirs in pairs:
+        try:
+            raise getattr(core, ours)(1, "boom")
+        except getattr(std_core, theirs) as exc:
+            assert type(exc) is getattr(core, ours)
+    # A real error from sslmod is caught by the stdlib's class as well.
+    ctx = core._SSLContext(core.PROTOCOL_TLS_CLIENT)
+    try:
+        ctx.set_ciphers("no-such-cipher-anywhere")
+    except std_core.SSLError as exc:
+        assert isinstance(exc, core.SSLError)
+    else:
+        raise AssertionError("set_ciphers accepted a bogus cipher list")

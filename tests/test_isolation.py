@@ -74,7 +74,7 @@ def test_copy_outlives_the_other(copies):
     del b, copies
     gc.collect()
     ctx_b.set_ciphers("ECDHE+AESGCM")
-    ctx_b.load_verify_locations(CERTS("ca.pem"))
+    ctx_b.load_verify_locations(CERTS("selfsigned.pem"))
     assert ctx_b.cert_store_stats()["x509"] == 3
     assert use(a)[1]["x509"] == 2
 

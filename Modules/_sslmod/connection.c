@@ -139,12 +139,17 @@ io_wait(sslmod_conn *self, conn_io *io, int ssl_error,
     if (io->sock == NULL || io->timeout_ns == 0) {
         return 0;
     }
+    /* A blocking socket only wants again after EINTR: Ctrl-C lands here,
+     * so run the handlers before waiting any longer. */
+    if (PyErr_CheckSignals() < 0) {
+        return -1;
+    }
     Py_BEGIN_ALLOW_THREADS
     status = sslmod_sock_wait(io->fd, writing, io->deadline_ns);
     Py_END_ALLOW_THREADS
     switch (status) {
     case SSLMOD_SOCK_READY:
-        /* Ctrl-C lands here as EINTR: run the handlers before retrying. */
+        /* Ready, or poll() was interrupted by a signal: handlers first. */
         return PyErr_CheckSignals() < 0 ? -1 : 1;
     case SSLMOD_SOCK_TIMEOUT:
         PyErr_SetString(self->state->socket_timeout,
@@ -359,9 +364,7 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
     self->server_side = server_side ? 1 : 0;
     self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
 
-    Py_BEGIN_ALLOW_THREADS
     self->ssl = SSL_new(ctx->ctx);
-    Py_END_ALLOW_THREADS
     if (self->ssl == NULL) {
         SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
         goto error;
@@ -700,12 +703,8 @@ static PyObject *
 conn_pending(PyObject *op, PyObject *unused)
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    int n;
     (void)unused;
-    Py_BEGIN_ALLOW_THREADS
-    n = SSL_pending(self->ssl);
-    Py_END_ALLOW_THREADS
-    return PyLong_FromLong(n);
+    return PyLong_FromLong(SSL_pending(self->ssl));
 }
 
 static PyObject *
