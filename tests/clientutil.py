@@ -655,10 +655,10 @@ class FTPServer(Server):
             conn.close()
 
 
-def reference_client_context():
-    """The reference peer's client context: trusts our CA and presents
-    the client certificate."""
-    ctx = REF.ssl.create_default_context(cafile=cert("ca.pem"))
+def reference_client_context(cafile="ca.pem"):
+    """The reference peer's client context: trusts CAFILE (tests/certs)
+    and presents the client certificate."""
+    ctx = REF.ssl.create_default_context(cafile=cert(cafile))
     ctx.load_cert_chain(cert("client.pem"), cert("client.key"))
     return ctx
 
@@ -702,13 +702,13 @@ class Connections:
             self._socks = []
 
 
-def line_client(port, lines, starttls=False, sockets=None):
+def line_client(port, lines, starttls=False, sockets=None, cafile="ca.pem"):
     """The reference client, blocking: connect to 127.0.0.1:PORT, TLS
     from the start or after "STARTTLS"/"GO", send each of LINES and read
     one reply line to each, then "QUIT".  Returns the replies and what it
     saw of the connection.  SOCKETS (a Connections) lets the caller
-    abort it."""
-    ctx = reference_client_context()
+    abort it; CAFILE is what it trusts."""
+    ctx = reference_client_context(cafile)
     with socket.create_connection((HOST, port), timeout=TIMEOUT) as raw:
         if sockets is not None:
             sockets.add(raw)

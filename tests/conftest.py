@@ -108,6 +108,27 @@ def core_of(name):
     return load_sslmod_core()
 
 
+# Names sslmod offers on every interpreter although only newer CPythons have
+# them (the brief: APIs newer versions added are available everywhere).
+# Comparisons of name lists leave these out; test_module checks that sslmod
+# has every one of them.
+NEWER_API = frozenset({
+    # _SSLContext / SSLContext
+    "set_psk_client_callback", "set_psk_server_callback", "security_level",
+    # _SSLSocket / SSLSocket / SSLObject (3.10+, public in 3.13)
+    "get_verified_chain", "get_unverified_chain",
+    # module constants and Options members (3.10+, 3.12+, 3.13+)
+    "HAS_PSK", "OP_ENABLE_KTLS", "OP_LEGACY_SERVER_CONNECT",
+    "VERIFY_X509_PARTIAL_CHAIN", "VERIFY_ALLOW_PROXY_CERTS",
+    "ENCODING_PEM", "ENCODING_DER",
+})
+
+
+def without_newer_api(names):
+    """NAMES less the NEWER_API ones, as a list in the same order."""
+    return [n for n in names if n not in NEWER_API]
+
+
 # ---- turning outcomes into comparable data -----------------------------------
 
 def strip_location(text):

@@ -9,7 +9,7 @@ import pytest
 import _ssl as _std_core
 import ssl as _std_ssl
 
-from conftest import same, stdlib_raises
+from conftest import NEWER_API, same, stdlib_raises, without_newer_api
 
 WINDOWS_ONLY = {"enum_certificates", "enum_crls"}
 
@@ -62,7 +62,7 @@ def test_core_types(core, std_core, name):
         cls = getattr(m, name)
         return (cls.__name__, cls.__qualname__, cls.__module__, isinstance(cls, type),
                 [c.__name__ for c in cls.__mro__],
-                sorted(a for a in dir(cls) if not a.startswith("__")))
+                without_newer_api(sorted(a for a in dir(cls) if not a.startswith("__"))))
     same(scenario, core, ref=std_core)
 
 
@@ -100,8 +100,25 @@ def test_enum_members(impl, enum_name):
     def scenario(ssl):
         cls = getattr(ssl, enum_name)
         return (cls.__name__, [c.__name__ for c in cls.__mro__],
-                [(m.name, m.value) for m in cls], sorted(cls.__members__))
+                [(m.name, m.value) for m in cls if m.name not in NEWER_API],
+                without_newer_api(sorted(cls.__members__)))
     same(scenario, impl)
+
+
+def test_newer_api_everywhere(core):
+    """What newer CPythons added is there on every interpreter (in sslmod's
+    own ssl API; the interpreter's ssl.py only uses what it knows)."""
+    import sslmod as impl
+    assert core.HAS_PSK is True
+    for name in ("set_psk_client_callback", "set_psk_server_callback", "security_level"):
+        assert hasattr(core._SSLContext, name) and hasattr(impl.SSLContext, name), name
+    for name in ("get_verified_chain", "get_unverified_chain"):
+        assert hasattr(core._SSLSocket, name) and hasattr(impl.SSLSocket, name), name
+    for name in ("OP_ENABLE_KTLS", "OP_LEGACY_SERVER_CONNECT"):
+        assert isinstance(getattr(impl, name), impl.Options), name
+        assert name in impl.Options.__members__, name
+    for name in ("VERIFY_X509_PARTIAL_CHAIN", "VERIFY_ALLOW_PROXY_CERTS"):
+        assert isinstance(getattr(impl, name), impl.VerifyFlags), name
 
 
 def test_purpose(impl):
