@@ -1635,8 +1635,19 @@ check_arg_type(PyObject *obj, PyTypeObject *type, const char *func, const char *
     if (PyObject_TypeCheck(obj, type)) {
         return 0;
     }
+    if (strcmp(Py_TYPE(obj)->tp_name, type->tp_name) == 0) {
+        /* Same name, other module: typically the interpreter's own ssl
+         * handing its objects to an sslmod context (asyncio does this
+         * unless sslmod.inject() was called). */
+        PyErr_Format(PyExc_TypeError,
+                     "%s() argument '%s' must be sslmod's %s, not one from another ssl "
+                     "module (the interpreter's?); make it with sslmod.MemoryBIO(), or "
+                     "call sslmod.inject() so that libraries such as asyncio use sslmod",
+                     func, arg, type->tp_name);
+        return -1;
+    }
     PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be %s, not %.200s", func, arg,
-                 type->tp_name, Py_TYPE(obj)->tp_name);
+                 type->tp_name, obj == Py_None ? "None" : Py_TYPE(obj)->tp_name);
     return -1;
 }
 
