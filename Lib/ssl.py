@@ -433,7 +433,17 @@ class SSLObject:
     @classmethod
     def _create(cls, incoming, outgoing, server_side=False,
                 server_hostname=None, session=None, context=None):
+        bridge = None
+        if not (isinstance(incoming, MemoryBIO) and isinstance(outgoing, MemoryBIO)) \
+                and _foreign_bio(incoming) and _foreign_bio(outgoing):
+            # Another ssl module's BIOs (asyncio and trio make the
+            # interpreter's own): run over ours and copy bytes across.
+            bridge = _BioBridge(incoming, outgoing)
+            cls = _bridged_class(cls)
+            incoming, outgoing = bridge.ours_in, bridge.ours_out
         self = cls.__new__(cls)
+        if bridge is not None:
+            self._bridge = bridge
         self._sslobj = context._wrap_bio(
             incoming, outgoing, server_side=server_side,
             server_hostname=server_hostname, owner=self, session=session)
@@ -488,6 +498,62 @@ class SSLObject:
     for _name, _doc in _QUERIES.items():
         locals()[_name] = _delegate(_name, doc=_doc)
     del _name, _doc
+
+
+def _foreign_bio(obj):
+    return all(hasattr(obj, a) for a in ("read", "write", "write_eof", "pending", "eof"))
+
+
+class _BioBridge:
+    """Copies bytes between a pair of foreign MemoryBIOs and a pair of ours."""
+
+    __slots__ = ("theirs_in", "theirs_out", "ours_in", "ours_out")
+
+    def __init__(self, theirs_in, theirs_out):
+        self.theirs_in, self.theirs_out = theirs_in, theirs_out
+        self.ours_in, self.ours_out = MemoryBIO(), MemoryBIO()
+
+    def pull(self):
+        data = self.theirs_in.read()
+        if data:
+            self.ours_in.write(data)
+        if self.theirs_in.eof and not self.ours_in.eof and not self.ours_in.pending:
+            self.ours_in.write_eof()
+
+    def push(self):
+        data = self.ours_out.read()
+        if data:
+            self.theirs_out.write(data)
+
+
+def _bridged(name):
+    def method(self, *args, **kwargs):
+        bridge = self._bridge
+        bridge.pull()
+        try:
+            return getattr(super(type(self), self), name)(*args, **kwargs)
+        finally:
+            bridge.push()
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+_BRIDGED = {}
+
+
+def _bridged_class(cls):
+    """CLS with its I/O methods wrapped to copy bytes over a _BioBridge (only
+    objects over foreign BIOs get this class; ours pay nothing)."""
+    if getattr(cls, "_is_bridged", False):
+        return cls
+    bridged = _BRIDGED.get(cls)
+    if bridged is None:
+        names = ("do_handshake", "read", "write", "unwrap", "verify_client_post_handshake")
+        body = {name: _bridged(name) for name in names}
+        body.update(_is_bridged=True, __module__=cls.__module__,
+                    __qualname__=cls.__qualname__, __doc__=cls.__doc__)
+        bridged = _BRIDGED[cls] = type(cls.__name__, (cls,), body)
+    return bridged
 
 
 def _flags_refused(self, call):

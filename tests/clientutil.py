@@ -526,8 +526,8 @@ class IMAPServer(Server):
                         tag + " OK [READ-WRITE] SELECT completed")
             elif command == "FETCH":
                 data = self.MESSAGE.encode()
-                sock_out = "* 1 FETCH (RFC822 {%d}\r\n" % len(data)
-                io.sock.sendall(sock_out.encode() + data + b")\r\n")
+                head = "* 1 FETCH (RFC822 {%d}\r\n" % len(data)
+                io.sock.sendall(head.encode() + data + b")\r\n")
                 io.send(tag + " OK FETCH completed")
             elif command == "NOOP":
                 io.send(tag + " OK NOOP completed")

@@ -181,10 +181,11 @@ async def _serve_one(ssl_context, client, starttls_context=None):
                 await writer.drain()
                 seen.setdefault("lines", []).append(line)
                 seen["extra"] = _extra(writer)
-            await _close(writer)
         except Exception as exc:  # noqa: BLE001 - raised below
             fail(exc)
         finally:
+            # Also on failure: on 3.12+ server.wait_closed() waits for it.
+            await _close(writer)
             if not done.done():
                 done.set_result(None)
 
@@ -254,16 +255,18 @@ def test_client_and_server(runner):
             done = asyncio.get_running_loop().create_future()
 
             async def handle(reader, writer):
-                seen["extra"] = _extra(writer)
-                seen["replies"] = []
-                while True:
-                    line = (await reader.readline()).rstrip(b"\r\n")
-                    if line in (b"", b"QUIT"):
-                        break
-                    writer.write(line.upper() + b"\r\n")
-                    await writer.drain()
-                await _close(writer)
-                done.set_result(None)
+                try:
+                    seen["extra"] = _extra(writer)
+                    seen["replies"] = []
+                    while True:
+                        line = (await reader.readline()).rstrip(b"\r\n")
+                        if line in (b"", b"QUIT"):
+                            break
+                        writer.write(line.upper() + b"\r\n")
+                        await writer.drain()
+                finally:
+                    await _close(writer)
+                    done.set_result(None)
 
             server = await asyncio.start_server(handle, HOST, 0,
                                                 ssl=env.server_context())

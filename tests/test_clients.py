@@ -110,10 +110,21 @@ def test_urlopen(runner, https):
     assert https.errors == []
 
 
-def test_urlopen_default_context(injected, https, trust_ca):
+@pytest.fixture
+def fresh_opener():
+    """urlopen() caches its opener, and from 3.13 the opener's HTTPS
+    handler makes its context when it is built: start and end without one,
+    so that no context outlives its run."""
+    urllib.request.install_opener(None)
+    yield
+    urllib.request.install_opener(None)
+
+
+def test_urlopen_default_context(injected, https, trust_ca, fresh_opener):
     """urlopen() without a context: urllib/http.client build it with
     ssl.create_default_context(), which inject() makes sslmod's."""
     def scenario(env):
+        urllib.request.install_opener(None)
         with urllib.request.urlopen(https.url(), timeout=TIMEOUT) as resp:
             return {"tls": tls_info(_socket_of(resp)), "body": resp.read()}
     injected.check(scenario)
@@ -429,7 +440,7 @@ def test_stdlib_clients_make_sslmod_contexts(injected, smtps, smtp_plain, imaps,
 
 # ---- urllib3 and requests (test extras) -------------------------------------------
 
-def _urllib3_exchange(urllib3, pool, url):
+def _urllib3_exchange(pool, url):
     resp = pool.request("GET", url, preload_content=False, retries=False,
                         timeout=TIMEOUT)
     try:
@@ -452,7 +463,7 @@ def test_urllib3_pool_manager(runner, https):
         else:
             pool = urllib3.PoolManager(ssl_context=env.client_context())
         try:
-            return _urllib3_exchange(urllib3, pool, https.url(path="/u3"))
+            return _urllib3_exchange(pool, https.url(path="/u3"))
         finally:
             pool.clear()
     runner.check(scenario)

@@ -42,8 +42,10 @@ weak_get(PyObject *ref)
     return obj;
 }
 
-/* Take the exception a callback stored on SELF during the last OpenSSL
- * call and make it current.  Returns 1 if there was one. */
+/* A callback may leave an exception on SELF while OpenSSL runs.  When the
+ * operation succeeds, that exception is raised (take_pending_exc); when it
+ * fails, the operation's own error is raised with the callback's as its
+ * __context__ (chain_pending_exc), as the stdlib does. */
 static int
 take_pending_exc(sslmod_conn *self)
 {
@@ -55,6 +57,23 @@ take_pending_exc(sslmod_conn *self)
     ERR_clear_error();
     sslmod_exc_restore(exc);   /* steals */
     return 1;
+}
+
+static void
+chain_pending_exc(sslmod_conn *self)
+{
+    PyObject *exc, *pending = self->pending_exc;
+    if (pending == NULL) {
+        return;
+    }
+    self->pending_exc = NULL;
+    exc = sslmod_exc_fetch();
+    if (exc == NULL) {
+        sslmod_exc_restore(pending);
+        return;
+    }
+    PyException_SetContext(exc, pending);   /* steals PENDING */
+    sslmod_exc_restore(exc);
 }
 
 /* What one socket-mode operation needs to know about its socket. */
@@ -517,20 +536,20 @@ conn_do_handshake(PyObject *op, PyObject *unused)
         ret = SSL_do_handshake(self->ssl);
         sslmod_err_capture(&info, self->ssl, ret);
         Py_END_ALLOW_THREADS
-        if (take_pending_exc(self)) {
-            goto done;
-        }
         if (ret == 1) {
             break;
         }
         again = io_wait(self, &io, info.ssl_error, TIMEOUT_HANDSHAKE, TIMEOUT_HANDSHAKE);
-        if (again < 0) {
-            goto done;
-        }
         if (again == 0) {
             SSLMOD_RAISE(self->state, &info, self);
+        }
+        if (again <= 0) {
+            chain_pending_exc(self);
             goto done;
         }
+    }
+    if (take_pending_exc(self)) {
+        goto done;
     }
     self->handshake_done = 1;
     res = Py_NewRef(Py_None);
@@ -599,9 +618,6 @@ conn_read(PyObject *op, PyObject *args)
         ok = SSL_read_ex(self->ssl, buf, (size_t)len, &count);
         sslmod_err_capture(&info, self->ssl, ex_ret(ok));
         Py_END_ALLOW_THREADS
-        if (take_pending_exc(self)) {
-            goto done;
-        }
         if (ok) {
             break;
         }
@@ -614,13 +630,16 @@ conn_read(PyObject *op, PyObject *args)
             break;
         }
         again = io_wait(self, &io, info.ssl_error, TIMEOUT_READ, TIMEOUT_READ);
-        if (again < 0) {
-            goto done;
-        }
         if (again == 0) {
             SSLMOD_RAISE(self->state, &info, self);
+        }
+        if (again <= 0) {
+            chain_pending_exc(self);
             goto done;
         }
+    }
+    if (take_pending_exc(self)) {
+        goto done;
     }
 finish:
     if (view.obj != NULL) {
@@ -675,20 +694,20 @@ conn_write(PyObject *op, PyObject *arg)
         ok = SSL_write_ex(self->ssl, view.buf, (size_t)view.len, &written);
         sslmod_err_capture(&info, self->ssl, ex_ret(ok));
         Py_END_ALLOW_THREADS
-        if (take_pending_exc(self)) {
-            goto done;
-        }
         if (ok) {
             break;
         }
         again = io_wait(self, &io, info.ssl_error, TIMEOUT_WRITE, TIMEOUT_WRITE);
-        if (again < 0) {
-            goto done;
-        }
         if (again == 0) {
             SSLMOD_RAISE(self->state, &info, self);
+        }
+        if (again <= 0) {
+            chain_pending_exc(self);
             goto done;
         }
+    }
+    if (take_pending_exc(self)) {
+        goto done;
     }
     res = PyLong_FromSize_t(written);
 done:
@@ -730,9 +749,6 @@ conn_shutdown(PyObject *op, PyObject *unused)
         ret = SSL_shutdown(self->ssl);
         sslmod_err_capture(&info, self->ssl, ret);
         Py_END_ALLOW_THREADS
-        if (take_pending_exc(self)) {
-            goto done;
-        }
         if (ret == 1) {
             break;
         }
@@ -747,13 +763,16 @@ conn_shutdown(PyObject *op, PyObject *unused)
             continue;
         }
         again = io_wait(self, &io, info.ssl_error, TIMEOUT_READ, TIMEOUT_WRITE);
-        if (again < 0) {
-            goto done;
-        }
         if (again == 0) {
             SSLMOD_RAISE(self->state, &info, self);
+        }
+        if (again <= 0) {
+            chain_pending_exc(self);
             goto done;
         }
+    }
+    if (take_pending_exc(self)) {
+        goto done;
     }
     /* Socket mode hands the socket back for unwrap(); BIO mode has none. */
     res = io.sock != NULL ? Py_NewRef(io.sock) : Py_NewRef(Py_None);
@@ -920,7 +939,7 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
     else if (!PyUnicode_Check(cb_type)) {
         PyErr_Format(PyExc_TypeError,
                      "get_channel_binding() argument 'cb_type' must be str, not %.50s",
-                     Py_TYPE(cb_type)->tp_name);
+                     cb_type == Py_None ? "None" : Py_TYPE(cb_type)->tp_name);
         goto done;
     }
     else {
@@ -1067,12 +1086,11 @@ conn_set_owner(PyObject *op, PyObject *value, void *closure)
         PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
         return -1;
     }
+    /* Like the stdlib, a value that cannot be referenced weakly still
+     * drops the old owner. */
     ref = PyWeakref_NewRef(value, NULL);
-    if (ref == NULL) {
-        return -1;
-    }
     Py_XSETREF(self->owner, ref);
-    return 0;
+    return ref != NULL ? 0 : -1;
 }
 
 static PyObject *
