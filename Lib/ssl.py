@@ -803,6 +803,8 @@ class SSLSocket(socket):
     def do_handshake(self, block=False):
         """Run the TLS handshake; BLOCK forces blocking mode on a non-blocking socket."""
         self._check_connected()
+        if self._sslobj is None:
+            self.getpeername()   # closed: OSError(EBADF), as the stdlib reports
         timeout = self.gettimeout()
         if block and timeout == 0.0:
             self.settimeout(None)

@@ -145,8 +145,21 @@ def test_open_connection_start_tls(runner, echo_starttls):
                 writer.write(b"QUIT\r\n")
                 await _close(writer)
         return run(main())
-    runner.check(scenario)
-    assert echo_starttls.errors == []
+    if not _start_tls_needs_inject(runner, scenario):
+        runner.check(scenario)
+        assert echo_starttls.errors == []
+
+
+def _start_tls_needs_inject(runner, scenario):
+    """asyncio's start_tls checks isinstance(context, ssl.SSLContext) against
+    the stdlib class, which sslmod's context cannot pass without inject()
+    (documented in README.rst): then the clear TypeError is asyncio's own.
+    Returns True when that case was checked."""
+    if runner.flavour != "explicit":
+        return False
+    with pytest.raises(TypeError, match="expected to be an instance of ssl.SSLContext"):
+        runner.sslmod(scenario)
+    return True
 
 
 # ---- server ---------------------------------------------------------------------
@@ -232,6 +245,8 @@ def test_start_server_start_tls(runner):
         return run(_serve_one(
             None, lambda port, socks: line_client(port, LINES, True, socks),
             starttls_context=env.server_context()))
+    if _start_tls_needs_inject(runner, scenario):
+        return
     result = runner.check(scenario)
     assert result["client"]["replies"] == [line.upper() for line in LINES]
 

@@ -238,8 +238,10 @@ import http.client, urllib.request
 import sslmod
 sslmod.inject()
 import ssl, _ssl
-injected = (ssl is sslmod, _ssl is sslmod._sslmod, http.client.ssl is sslmod,
-            urllib.request.ssl is sslmod if hasattr(urllib.request, 'ssl') else True)
+# `import ssl` gives sslmod's ssl module (sslmod.ssl, which `import sslmod`
+# re-exports whole).
+injected = (ssl is sslmod.ssl, _ssl is sslmod._sslmod, http.client.ssl is sslmod.ssl,
+            urllib.request.ssl is sslmod.ssl if hasattr(urllib.request, 'ssl') else True)
 sslmod.extract()
 import ssl as after, _ssl as after_core
 extracted = (after is before_ssl, after_core is not sslmod._sslmod,
