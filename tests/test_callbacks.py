@@ -299,7 +299,7 @@ def test_keylog_attribute(std, impl, tmp_path):
 # ---------------------------------------------------------------------------
 
 PSK_SCENARIO = textwrap.dedent(r"""
-    def psk_scenario(mod, variant):
+    def psk_scenario(mod, variant, version="TLSv1_2"):
         import re, sys
         def text(exc):
             return re.sub(r" \(\w+\.c:\d+\)", "", str(exc))
@@ -310,8 +310,9 @@ PSK_SCENARIO = textwrap.dedent(r"""
         cctx.check_hostname = False
         cctx.verify_mode = mod.CERT_NONE
         for ctx in (sctx, cctx):
-            ctx.maximum_version = mod.TLSVersion.TLSv1_2
-            ctx.set_ciphers("PSK")
+            ctx.maximum_version = getattr(mod.TLSVersion, version)
+            if version == "TLSv1_2":
+                ctx.set_ciphers("PSK")
         seen = []
         def client_cb(hint):
             seen.append(("client", hint))
@@ -376,28 +377,30 @@ PSK_SCENARIO = textwrap.dedent(r"""
 PSK_VARIANTS = ["ok", "wrong-key", "client-raises", "bad-return"]
 
 
-def _psk_local(mod, variant):
+def _psk_local(mod, variant, version):
     ns = {}
     exec(PSK_SCENARIO, ns)
-    return ns["psk_scenario"](mod, variant)
+    return ns["psk_scenario"](mod, variant, version)
 
 
-def _psk_reference(variant):
+def _psk_reference(variant, version):
     """The stdlib's answer: in process on 3.13+, else from a 3.13 subprocess."""
     if hasattr(STD.SSLContext, "set_psk_client_callback"):
-        return _psk_local(STD, variant)
+        return _psk_local(STD, variant, version)
     py313 = cu.python313()
     if py313 is None:
         return None
-    code = PSK_SCENARIO + "\nimport ssl\nprint(repr(psk_scenario(ssl, %r)))\n" % variant
+    code = PSK_SCENARIO + "\nimport ssl\nprint(repr(psk_scenario(ssl, %r, %r)))\n" % (
+        variant, version)
     import ast
     return ast.literal_eval(cu.run_python(py313, code).strip())
 
 
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
 @pytest.mark.parametrize("variant", PSK_VARIANTS)
-def test_psk(impl, variant):
-    ref = _psk_reference(variant)
-    got = _psk_local(impl, variant)
+def test_psk(impl, variant, version):
+    ref = _psk_reference(variant, version)
+    got = _psk_local(impl, variant, version)
     if ref is None:
         # No 3.13 stdlib anywhere to compare with: check the behaviour itself.
         assert (got["done"] == [("c", "ok"), ("s", "ok")]) == (variant == "ok"), got
@@ -405,7 +408,8 @@ def test_psk(impl, variant):
     assert got == ref
     if variant == "ok":
         assert ref["done"] == [("c", "ok"), ("s", "ok")]
-        assert "PSK" in ref["cipher"][0]
+        if version == "TLSv1_2":
+            assert "PSK" in ref["cipher"][0]
 
 
 # ---------------------------------------------------------------------------

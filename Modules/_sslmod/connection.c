@@ -447,6 +447,10 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
         SSL_set_accept_state(self->ssl);
     }
     else {
+        /* The context's session id context is for the server's cache; a
+         * client keeping it makes OpenSSL refuse the session a TLS 1.3 PSK
+         * callback builds ("reuse session in different context"). */
+        SSL_set_session_id_context(self->ssl, (const unsigned char *)"", 0);
         SSL_set_connect_state(self->ssl);
     }
 
