@@ -25,8 +25,11 @@ def _ssl():
 
 
 def _deprecated(what):
-    # stacklevel 3: the warning points at the caller of the public function.
-    _warnings.warn(what, DeprecationWarning, stacklevel=3)
+    # The interpreter's ssl started warning about these in 3.10; like it,
+    # sslmod stays quiet on 3.9.  stacklevel 3: the warning points at the
+    # caller of the public function.
+    if _sys.version_info >= (3, 10):
+        _warnings.warn(what, DeprecationWarning, stacklevel=3)
 
 
 # ---- RAND_pseudo_bytes --------------------------------------------------

@@ -267,6 +267,9 @@ def _wire_protocols(protocols, label):
 _raw_msg_callback = vars(_SSLContext).get("_msg_callback")
 
 
+_NO_PROTOCOL = object()
+
+
 class SSLContext(_SSLContext):
     """Settings and certificates shared by TLS connections.
 
@@ -277,8 +280,10 @@ class SSLContext(_SSLContext):
     sslsocket_class = None
     sslobject_class = None
 
-    def __new__(cls, protocol=None, *args, **kwargs):
-        if protocol is None:
+    def __new__(cls, protocol=_NO_PROTOCOL, *args, **kwargs):
+        # 3.9 defaulted to PROTOCOL_TLS (None is then a bad value); 3.10+
+        # take None as "no protocol given" and warn.
+        if protocol is _NO_PROTOCOL or (protocol is None and _PY >= (3, 10)):
             if _PY >= (3, 10):
                 warnings.warn(
                     "ssl.SSLContext() without protocol argument is deprecated.",

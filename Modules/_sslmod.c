@@ -240,7 +240,11 @@ mod_RAND_status(PyObject *module, PyObject *unused)
 {
     (void)module;
     (void)unused;
+#if PY_VERSION_HEX < 0x030A0000
+    return PyLong_FromLong(RAND_status());   /* 3.9 answered with an int */
+#else
     return PyBool_FromLong(RAND_status() == 1);
+#endif
 }
 
 static PyObject *

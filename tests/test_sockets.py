@@ -18,6 +18,12 @@ import ssl as STD
 
 import connutil as cu
 
+# How the interpreter's own ssl reports a transport EOF without close_notify
+# (sslmod follows it): SSLEOFError from 3.10 on; 3.9's _ssl, with OpenSSL 3's
+# OP_IGNORE_UNEXPECTED_EOF default, takes it for a clean close (b"" from
+# recv(), SSLZeroReturnError from a handshake).
+RAGGED_EOF_ERROR = "SSLEOFError" if sys.version_info >= (3, 10) else "SSLZeroReturnError"
+
 
 def pair_ctx(mod, peer=STD, **ckw):
     """(client context of MOD, server context of PEER)."""
@@ -246,7 +252,7 @@ def test_eof_without_close_notify(std, impl, suppress, version):
                 first = cu.recv_exactly(s, 3)
                 return first, cu.capture(s.recv, 10), cu.capture(s.recv, 10)
     ref = cu.check_same(scenario, std, impl)
-    if suppress:
+    if suppress or RAGGED_EOF_ERROR != "SSLEOFError":
         assert ref[1][1] == ("ok", b"")
     else:
         assert ref[1][1][1] == "SSLEOFError"
@@ -448,7 +454,7 @@ def test_server_closes_mid_handshake(std, impl):
             with raw_client(mod, srv.addr, handshake=False) as s:
                 return cu.capture(s.do_handshake)
     ref = cu.check_same(scenario, std, impl)
-    assert ref[1][1] == "SSLEOFError"
+    assert ref[1][1] == RAGGED_EOF_ERROR
 
 
 def test_client_closes_mid_handshake(std, impl):
@@ -467,7 +473,7 @@ def test_client_closes_mid_handshake(std, impl):
                 c.sendall(hello[:len(hello) // 2])
         return srv.outcome
     ref = cu.check_same(scenario, std, impl)
-    assert ref[1][1] == "SSLEOFError"
+    assert ref[1][1] == RAGGED_EOF_ERROR
 
 
 @pytest.mark.parametrize("suppress", [True, False])
@@ -489,7 +495,10 @@ def test_server_closes_mid_record(std, impl, suppress):
                 return got, cu.capture(s.recv, 100)
     ref = cu.check_same(scenario, std, impl)
     assert ref[1][0] == b"complete"
-    assert ref[1][1] == ("ok", b"") if suppress else ref[1][1][1] == "SSLEOFError"
+    if suppress or RAGGED_EOF_ERROR != "SSLEOFError":
+        assert ref[1][1] == ("ok", b"")
+    else:
+        assert ref[1][1][1] == "SSLEOFError"
 
 
 def test_garbage_record_after_handshake(std, impl):

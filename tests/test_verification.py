@@ -35,7 +35,12 @@ def handshake(mod, leaf, hostname, *, cafile=cu.CA, check_hostname=True,
     c, s = cu.run_pair(cctx, sctx, client, server, hostname=hostname)
     # The server's view of a rejected handshake is the client's alert; keep
     # only its kind so that a reset racing the alert cannot flap the test.
-    return c, s[0] if s[0] == "ok" else s[1]
+    # After a good handshake the client closes with the TLS 1.3 session
+    # tickets unread, so the server's recv() sees EOF or a reset, by timing.
+    server_view = s[0] if s[0] == "ok" else s[1]
+    if c[0] == "ok" and server_view == "ConnectionResetError":
+        server_view = "ok"
+    return c, server_view
 
 
 CASES = {

@@ -987,7 +987,8 @@ conn_verify_client_post_handshake(PyObject *op, PyObject *unused)
     return Py_NewRef(Py_None);
 }
 
-#if PY_VERSION_HEX >= 0x030A0000
+/* The chain methods came with 3.10 (public in 3.13); sslmod has them on
+ * every interpreter. */
 static PyObject *
 conn_get_verified_chain(PyObject *op, PyObject *unused)
 {
@@ -1032,7 +1033,6 @@ done:
     Py_XDECREF(leaf);
     return res;
 }
-#endif
 
 /* ---- attributes ---------------------------------------------------- */
 
@@ -1188,14 +1188,12 @@ static PyMethodDef conn_methods[] = {
      "verify_client_post_handshake($self, /)\n--\n\n"
      "On a TLS 1.3 server, ask the client for its certificate now; it arrives\n"
      "with the next read or write."},
-#if PY_VERSION_HEX >= 0x030A0000
     {"get_verified_chain", conn_get_verified_chain, METH_NOARGS,
      "get_verified_chain($self, /)\n--\n\n"
      "The peer's chain as verification built it, leaf first, or None."},
     {"get_unverified_chain", conn_get_unverified_chain, METH_NOARGS,
      "get_unverified_chain($self, /)\n--\n\n"
      "The certificates the peer sent, leaf first, or None."},
-#endif
     {NULL, NULL, 0, NULL},
 };
 

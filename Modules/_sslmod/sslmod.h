@@ -89,7 +89,14 @@ static inline int
 sslmod_as_int(PyObject *obj, int *out)
 {
     int overflow = 0;
-    long v = PyLong_AsLongAndOverflow(obj, &overflow);
+    long v;
+#if PY_VERSION_HEX < 0x030A0000
+    if (PyFloat_Check(obj)) {   /* 3.9's wording; later ones use __index__'s */
+        PyErr_SetString(PyExc_TypeError, "integer argument expected, got float");
+        return -1;
+    }
+#endif
+    v = PyLong_AsLongAndOverflow(obj, &overflow);
     if (v == -1 && PyErr_Occurred()) {
         return -1;
     }
