@@ -340,7 +340,7 @@ get_options(sslmod_context *self, void *closure)
 {
     uint64_t opts = SSL_CTX_get_options(self->ctx);
     (void)closure;
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030C0000
     return PyLong_FromUnsignedLongLong(opts);
 #else
     /* Older interpreters show the options as a signed C long. */
@@ -357,7 +357,7 @@ set_options(sslmod_context *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_TypeError, "cannot delete the options");
         return -1;
     }
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030C0000
     if (require_int(value) < 0) {
         return -1;
     }
@@ -947,7 +947,7 @@ done:
 }
 
 /* Whether ERR, after d2i_X509_bio() failed, only means "no more input".
- * 3.13 accepts only a clean end; older interpreters also shrug off a
+ * 3.12+ accept only a clean end; older interpreters also shrug off a
  * stray byte or two (a header that cannot be read). */
 static int
 der_at_end(unsigned long err)
@@ -955,7 +955,7 @@ der_at_end(unsigned long err)
     if (err == 0) {
         return 1;
     }
-#if PY_VERSION_HEX < 0x030D0000
+#if PY_VERSION_HEX < 0x030C0000
     if (ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG) {
         return 1;
     }
@@ -1309,9 +1309,9 @@ context_set_ecdh_curve(sslmod_context *self, PyObject *arg)
         PyErr_Format(PyExc_ValueError, "unknown elliptic curve name %R", arg);
         goto done;
     }
-#if PY_VERSION_HEX < 0x030A0000
+#if PY_VERSION_HEX < 0x030B0000
     {
-        /* 3.9 took only elliptic curves proper, not X25519 and friends. */
+        /* 3.9 and 3.10 took only elliptic curves proper, not X25519 and friends. */
         EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
         if (group == NULL) {
             SSLMOD_RAISE_QUEUE(self->state, "unknown elliptic curve");
@@ -1599,8 +1599,8 @@ done:
     return rc;
 }
 
-/* The format that parses server_side: 3.13 takes any truth value. */
-#if PY_VERSION_HEX >= 0x030D0000
+/* The format that parses server_side: 3.12+ take any truth value. */
+#if PY_VERSION_HEX >= 0x030C0000
 #  define SSLMOD_SIDE_FMT "p"
 #else
 #  define SSLMOD_SIDE_FMT "i"
