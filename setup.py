@@ -130,8 +130,7 @@ setup(
         sources=SOURCES,
         include_dirs=["Modules/_sslmod"],
         depends=glob("Modules/_sslmod/*.h"),
-        extra_compile_args=["-Wall", "-Wextra",
-                            "-Wno-missing-field-initializers"],
+        extra_compile_args=["-Wall", "-Wextra"],
     )],
     cmdclass={"build_ext": BuildExt},
 )

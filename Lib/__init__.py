@@ -14,17 +14,8 @@ _OWN = ("inject", "extract", "__version__")
 
 
 def _load_api():
-    """Copy the public names of sslmod.ssl into this package.
-
-    Returns the module, or None while it does not exist yet (during
-    development); any other import error is real and propagates."""
-    import importlib
-    try:
-        api = importlib.import_module(__name__ + ".ssl")
-    except ModuleNotFoundError as exc:
-        if exc.name != __name__ + ".ssl":
-            raise
-        return None
+    """Copy the public names of sslmod.ssl into this package; return it."""
+    from . import ssl as api
     names = set(getattr(api, "__all__", ()))
     names.update(n for n in vars(api) if not n.startswith("_"))
     g = globals()
@@ -43,21 +34,14 @@ _link_exceptions()
 def __getattr__(name):
     # Private helpers that code written against ssl reaches for
     # (ssl._create_unverified_context, ssl._DEFAULT_CIPHERS ...) come from
-    # sslmod.ssl on demand, as does everything if it was missing earlier.
-    global _api
-    if _api is None:
-        _api = _load_api()
-    api = _api
-    if api is not None and not name.startswith("__"):
+    # sslmod.ssl on demand.
+    if not name.startswith("__"):
         try:
-            return getattr(api, name)
+            return getattr(_api, name)
         except AttributeError:
             pass
     raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
 
 
 def __dir__():
-    names = set(globals())
-    if _api is not None:
-        names.update(vars(_api))
-    return sorted(names)
+    return sorted(set(globals()) | set(vars(_api)))
