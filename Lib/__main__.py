@@ -39,10 +39,12 @@ def print_info(out=sys.stdout):
         built_text += " (_OPENSSL_API_VERSION {})".format(tuple(api))
     print("built with:   " + built_text, file=out)
     print("running with: " + _sslmod.OPENSSL_VERSION, file=out)
-    flags = sorted(n for n in dir(_sslmod) if n.startswith("HAS_"))
+    # The ssl API's flags: the C core's plus those the Python layer adds
+    # (HAS_NEVER_CHECK_COMMON_NAME).
+    flags = sorted(n for n in dir(sslmod) if n.startswith("HAS_"))
     print("features:", file=out)
     for name in flags:
-        print("  {:<16}{}".format(name, _yes(getattr(_sslmod, name))), file=out)
+        print("  {:<28}{}".format(name, _yes(getattr(sslmod, name))), file=out)
 
 
 # ---- self-check -----------------------------------------------------------
