@@ -102,9 +102,7 @@ def test_stdlib_ssl_py_on_a_fresh_copy():
         del sys.modules["_sslmod_tests_ssl_on_fresh_copy"]
 
 
-def test_subinterpreter_import():
-    # Each interpreter gets its own copy (PEP 489); importing in a
-    # subinterpreter must work where the API to make one exists.
+def _subinterpreters():
     try:
         import _interpreters as interpreters    # 3.13
     except ImportError:
@@ -112,12 +110,44 @@ def test_subinterpreter_import():
             import _xxsubinterpreters as interpreters
         except ImportError:
             pytest.skip("no subinterpreter API in this interpreter")
-    script = ("import sys; sys.path[:0] = %r\n"
-              "import sslmod._sslmod as m\n"
-              "m._SSLContext(m.PROTOCOL_TLS_CLIENT).set_ciphers('HIGH')\n" % (sys.path,))
+    return interpreters
+
+
+def _run_in_subinterpreter(script):
+    interpreters = _subinterpreters()
     interp = interpreters.create()
     try:
-        result = interpreters.run_string(interp, script)
+        result = interpreters.run_string(interp, "import sys; sys.path[:0] = %r\n%s"
+                                         % (sys.path, script))
         assert result is None, result
     finally:
         interpreters.destroy(interp)
+
+
+def test_subinterpreter_import():
+    # Each interpreter gets its own copy (PEP 489); importing in a
+    # subinterpreter must work where the API to make one exists.
+    _run_in_subinterpreter("import sslmod._sslmod as m\n"
+                           "m._SSLContext(m.PROTOCOL_TLS_CLIENT).set_ciphers('HIGH')\n")
+
+
+def test_subinterpreter_handshake_with_callbacks(tmp_path):
+    # The module declares per-interpreter GIL support: a full handshake in
+    # a subinterpreter, with the callbacks that take the GIL back from
+    # OpenSSL (SNI, keylog, password), must work there too.
+    _run_in_subinterpreter(
+        "import connutil as cu, sslmod\n"
+        "sctx = cu.server_context(sslmod)\n"
+        "seen = []\n"
+        "sctx.sni_callback = lambda s, name, ctx: seen.append(name)\n"
+        "cctx = cu.client_context(sslmod)\n"
+        "cctx.keylog_filename = %r\n"
+        "pair = cu.BioPair(sslmod, cctx, sslmod, sctx)\n"
+        "assert pair.handshake() == (('ok', None), ('ok', None))\n"
+        "assert seen == ['localhost'], seen\n"
+        "assert pair.transfer(pair.client, pair.server, b'hi') == b'hi'\n"
+        "ctx = sslmod.SSLContext(sslmod.PROTOCOL_TLS_SERVER)\n"
+        "ctx.load_cert_chain(cu.certpath('server-rsa.pem'),\n"
+        "                    cu.certpath('server-rsa-enc.key'), password=lambda: 'somepass')\n"
+        % str(tmp_path / "keys.log"))
+    assert "CLIENT_HANDSHAKE_TRAFFIC_SECRET" in (tmp_path / "keys.log").read_text()
