@@ -736,3 +736,21 @@ def serving(server):
         yield server
     finally:
         server.stop()
+
+
+# ---------------------------------------------------------------------------
+# Fixtures shared by the client test files (imported there by name)
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def stdlib_back_afterwards():
+    """Every test leaves the interpreter's ssl in place, injected or not."""
+    yield
+    assert_stdlib_restored()
+
+
+@pytest.fixture
+def echo_tls():
+    """A TLS echo server (stdlib, the reference peer) for one test."""
+    with serving(EchoServer(context=server_context())) as server:
+        yield server

@@ -16,6 +16,7 @@ import pytest
 
 pytest.register_assert_rewrite("clientutil")
 import clientutil  # noqa: E402
+from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (
     HOST, TIMEOUT, describe_exc, tls_info, serving, EchoServer,
     server_context, line_client, require)
@@ -26,18 +27,6 @@ LINES = ["hello", "tls over asyncio", "x" * 20000]
 @pytest.fixture(params=["inject", "explicit"])
 def runner(request):
     return clientutil.make_runner(request)
-
-
-@pytest.fixture(autouse=True)
-def _stdlib_back_afterwards():
-    yield
-    clientutil.assert_stdlib_restored()
-
-
-@pytest.fixture
-def echo_tls():
-    with serving(EchoServer(context=server_context())) as server:
-        yield server
 
 
 @pytest.fixture

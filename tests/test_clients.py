@@ -25,6 +25,7 @@ import pytest
 
 pytest.register_assert_rewrite("clientutil")
 import clientutil  # noqa: E402
+from clientutil import stdlib_back_afterwards  # noqa: F401  (fixtures)
 from clientutil import (
     HOST, TIMEOUT, REF, describe_exc, tls_info, cert, serving,
     HTTPSServer, SMTPServer, IMAPServer, POP3Server, FTPServer,
@@ -41,12 +42,6 @@ def injected(request):
     """A runner for scenarios in which the client library makes its own
     context: only inject() can make that an sslmod one."""
     return clientutil.make_runner(request, "inject")
-
-
-@pytest.fixture(autouse=True)
-def _stdlib_back_afterwards():
-    yield
-    clientutil.assert_stdlib_restored()
 
 
 @pytest.fixture

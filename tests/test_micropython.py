@@ -28,6 +28,7 @@ import pytest
 
 pytest.register_assert_rewrite("clientutil")
 import clientutil  # noqa: E402
+from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (  # noqa: E402
     HOST, TIMEOUT, REF, EchoServer, cert, read_cert, server_context, serving,
     line_client, describe_exc)
@@ -46,18 +47,6 @@ def mp_ssl(request):
         assert module is not REF.ssl
         return module
     return sslmod
-
-
-@pytest.fixture(autouse=True)
-def _stdlib_back_afterwards():
-    yield
-    clientutil.assert_stdlib_restored()
-
-
-@pytest.fixture
-def echo_tls():
-    with serving(EchoServer(context=server_context())) as server:
-        yield server
 
 
 def connect(port):
