@@ -111,67 +111,66 @@ def case_bulk_bio(mod, n):
             got += server[0].read(len(buf), buf)
 
 
+def over_loopback(mod, server_fn, client_fn):
+    """Run SERVER_FN(tls) in a thread and CLIENT_FN(tls) here, over one TLS
+    connection of MOD on loopback TCP (client with TCP_NODELAY)."""
+    server_ctx, client_ctx = contexts(mod)
+    with socket.socket() as lsock:
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+
+        def serve():
+            conn, _ = lsock.accept()
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                server_fn(tls)
+
+        t = threading.Thread(target=serve)
+        t.start()
+        with socket.create_connection(lsock.getsockname()) as raw:
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                client_fn(tls)
+        t.join()
+
+
 def case_bulk_socket(mod, n):
     """n MiB over loopback TCP, sendall/recv_into, one thread a side."""
-    server_ctx, client_ctx = contexts(mod)
     total = n * 1024 * 1024
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    port = lsock.getsockname()[1]
+    block = b"y" * 65536
 
-    def serve():
-        conn, _ = lsock.accept()
-        with server_ctx.wrap_socket(conn, server_side=True) as tls:
-            buf = bytearray(65536)
-            view = memoryview(buf)
-            got = 0
-            while got < total:
-                r = tls.recv_into(view)
-                if not r:
-                    break
-                got += r
-            tls.sendall(b"k")
+    def server(tls):
+        view = memoryview(bytearray(65536))
+        got = 0
+        while got < total:
+            r = tls.recv_into(view)
+            if not r:
+                break
+            got += r
+        tls.sendall(b"k")
 
-    t = threading.Thread(target=serve)
-    t.start()
-    with socket.create_connection(("127.0.0.1", port)) as raw:
-        with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            block = b"y" * 65536
-            for _ in range(total // len(block)):
-                tls.sendall(block)
-            tls.recv(1)
-    t.join()
-    lsock.close()
+    def client(tls):
+        for _ in range(total // len(block)):
+            tls.sendall(block)
+        tls.recv(1)
+
+    over_loopback(mod, server, client)
 
 
 def case_echo_socket(mod, n):
     """n round trips of 64 bytes over loopback TCP: per-call overhead."""
-    server_ctx, client_ctx = contexts(mod)
-    lsock = socket.socket()
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    port = lsock.getsockname()[1]
+    def server(tls):
+        buf = bytearray(64)
+        for _ in range(n):
+            got = tls.recv_into(buf)
+            tls.sendall(memoryview(buf)[:got])
 
-    def serve():
-        conn, _ = lsock.accept()
-        with server_ctx.wrap_socket(conn, server_side=True) as tls:
-            buf = bytearray(64)
-            for _ in range(n):
-                got = tls.recv_into(buf)
-                tls.sendall(memoryview(buf)[:got])
+    def client(tls):
+        msg = b"p" * 64
+        for _ in range(n):
+            tls.sendall(msg)
+            tls.recv(64)
 
-    t = threading.Thread(target=serve)
-    t.start()
-    with socket.create_connection(("127.0.0.1", port)) as raw:
-        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with client_ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            msg = b"p" * 64
-            for _ in range(n):
-                tls.sendall(msg)
-                tls.recv(64)
-    t.join()
-    lsock.close()
+    over_loopback(mod, server, client)
 
 
 CASES = [
