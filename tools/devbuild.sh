@@ -5,9 +5,11 @@
 #   tools/devbuild.sh NAME [PYTHON]      -> /tmp/sslmod-dev/NAME/sslmod importable
 #   PYTHONPATH=/tmp/sslmod-dev/NAME python -c 'import sslmod'
 #
-# A .c file that does not compile (someone is mid-edit) is replaced by its
-# last committed version, unless it is listed in $SSLMOD_MINE (space
-# separated basenames), whose errors are shown and fail the build.
+# With SSLMOD_FALLBACK=1, a .c file that does not compile (someone else is
+# mid-edit in a shared tree) is replaced by its last committed version,
+# unless it is listed in $SSLMOD_MINE (space separated basenames).  In a
+# tree of your own (a git worktree), leave it unset: every file is built
+# as it is and a compile error fails the build.
 set -eu
 name=${1:?name}
 py=${2:-python3}
@@ -22,7 +24,7 @@ rm -f "$work"/Lib/*.so
 incs="-I$work/Modules/_sslmod $($py -c 'import sysconfig;print("-I"+sysconfig.get_paths()["include"])')"
 gen=$(ls -d "$src"/build/temp*/sslmod_gen 2>/dev/null | head -1)
 [ -n "$gen" ] && incs="$incs -I$gen"
-for f in "$work"/Modules/_sslmod.c "$work"/Modules/_sslmod/*.c; do
+[ -n "${SSLMOD_FALLBACK:-}" ] && for f in "$work"/Modules/_sslmod.c "$work"/Modules/_sslmod/*.c; do
   b=$(basename "$f")
   case " ${SSLMOD_MINE:-} " in *" $b "*) continue;; esac
   if ! gcc -fsyntax-only $incs "$f" 2>/dev/null; then
@@ -37,5 +39,8 @@ so=$(ls "$out"/lib/sslmod/_sslmod*.so 2>/dev/null | head -1)
 [ -n "$so" ] || { echo "devbuild: build failed" >&2; exit 1; }
 mkdir -p "$out/sslmod"
 cp "$src"/Lib/*.py "$out/sslmod/"
+for extra in "$src"/Lib/*.pyi "$src"/Lib/py.typed; do
+  [ -e "$extra" ] && cp "$extra" "$out/sslmod/"
+done
 cp "$so" "$out/sslmod/"
 echo "devbuild: PYTHONPATH=$out"
