@@ -1713,6 +1713,13 @@ context_wrap_bio(sslmod_context *self, PyObject *args, PyObject *kwargs)
                               session);
 }
 
+/* The file half of load_cert_chain, for certload.c's dispatcher. */
+PyObject *
+sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args, PyObject *kwargs)
+{
+    return context_load_cert_chain(self, args, kwargs);
+}
+
 /* ---- type --------------------------------------------------------- */
 
 static PyMethodDef context_methods[] = {
@@ -1726,12 +1733,14 @@ static PyMethodDef context_methods[] = {
      "_wrap_bio($self, /, incoming, outgoing, server_side, server_hostname=None, *,\n"
      "          owner=None, session=None)\n--\n\n"
      "Make a TLS connection object that reads from and writes to two MemoryBIOs."},
-    {"load_cert_chain", (PyCFunction)(void (*)(void))context_load_cert_chain,
+    {"load_cert_chain", (PyCFunction)(void (*)(void))sslmod_certload_load_cert_chain,
      METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n--\n\n"
+     "load_cert_chain($self, /, certfile=None, keyfile=None, password=None, *,\n"
+     "                certdata=None, keydata=None)\n--\n\n"
      "Use the certificate chain in certfile and the private key in keyfile\n"
-     "(default: certfile).  password decrypts the key: str, bytes or a callable\n"
-     "returning one."},
+     "(default: certfile), or, from memory, the chain in certdata and the key in\n"
+     "keydata (default: certdata): PEM str, or PEM or DER bytes.  password\n"
+     "decrypts the key: str, bytes or a callable returning one."},
     {"load_verify_locations", (PyCFunction)(void (*)(void))context_load_verify_locations,
      METH_VARARGS | METH_KEYWORDS,
      "load_verify_locations($self, /, cafile=None, capath=None, cadata=None)\n--\n\n"

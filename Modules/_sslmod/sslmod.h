@@ -357,4 +357,30 @@ unsigned int sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
 unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity,
                                   unsigned char *psk, unsigned int max_psk_len);
 
+/* ================================================================== */
+/* Beyond the stdlib (issue 9).  Each file below has one job; context.c */
+/* and connection.c only list their methods and call a few hooks.       */
+/* ================================================================== */
+
+/* Which OpenSSL has what, decided here and nowhere else. */
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#  define SSLMOD_HAS_GET0_GROUP_NAME 1       /* SSL_get0_group_name */
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+#  define SSLMOD_HAS_BUILTIN_SIGALGS 1       /* SSL_get1_builtin_sigalgs */
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#  define SSLMOD_HAS_SIGNATURE_NAME 1        /* SSL_get0_(peer_)signature_name */
+#  define SSLMOD_HAS_IMPLEMENTED_GROUPS 1    /* SSL_CTX_get0_implemented_groups */
+#endif
+
+/* certload.c: load_cert_chain() with certdata/keydata (from memory). */
+/* The method itself (METH_VARARGS | METH_KEYWORDS); without certdata and
+ * keydata it hands the call to the file loader below, unchanged. */
+PyObject *sslmod_certload_load_cert_chain(PyObject *self, PyObject *args,
+                                          PyObject *kwargs);
+/* context.c: the file loader (the stdlib's load_cert_chain). */
+PyObject *sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args,
+                                               PyObject *kwargs);
+
 #endif /* SSLMOD_H */
