@@ -50,7 +50,8 @@ HAS_NEVER_CHECK_COMMON_NAME = hasattr(_sslmod, "HOSTFLAG_NEVER_CHECK_SUBJECT")
 socket_error = OSError
 CertificateError = SSLCertVerificationError
 
-CHANNEL_BINDING_TYPES = ["tls-unique"]
+# "tls-exporter" (RFC 9266) is sslmod's addition (issue 9).
+CHANNEL_BINDING_TYPES = ["tls-unique", "tls-exporter"]
 PEM_HEADER = "-----BEGIN CERTIFICATE-----"
 PEM_FOOTER = "-----END CERTIFICATE-----"
 _RESTRICTED_SERVER_CIPHERS = _DEFAULT_CIPHERS
@@ -493,6 +494,14 @@ class SSLObject:
         """The certificate chain the peer sent, as DER."""
         return _der_chain(self._sslobj.get_unverified_chain())
 
+    # -- beyond the stdlib (issue 9) ---------------------------------------
+
+    def export_keying_material(self, label, length, context=None):
+        """LENGTH bytes of keying material exported under LABEL (str or bytes)
+        and CONTEXT (bytes, or None for none), RFC 5705 / RFC 8446 7.5.
+        ValueError before the handshake has completed."""
+        return self._sslobj.export_keying_material(label, length, context)
+
     selected_npn_protocol = _npn_gone
     pending = _delegate("pending", doc="Decrypted bytes ready to be read without I/O.")
     do_handshake = _delegate("do_handshake", doc="Run the TLS handshake.")
@@ -899,6 +908,18 @@ class SSLSocket(socket):
 
     get_verified_chain = SSLObject.get_verified_chain
     get_unverified_chain = SSLObject.get_unverified_chain
+
+    # -- beyond the stdlib (issue 9) ---------------------------------------
+
+    def export_keying_material(self, label, length, context=None):
+        """LENGTH bytes of keying material exported under LABEL (str or bytes)
+        and CONTEXT (bytes, or None for none), RFC 5705 / RFC 8446 7.5.
+        ValueError before the handshake has completed."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("keying material cannot be exported before the "
+                             "handshake has completed")
+        return self._sslobj.export_keying_material(label, length, context)
     selected_npn_protocol = _npn_gone
     for _name, _doc in _QUERIES.items():
         locals()[_name] = _delegate(_name, None, _doc)

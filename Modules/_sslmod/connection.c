@@ -952,6 +952,10 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
             goto done;
         }
     }
+    if (strcmp(name, "tls-exporter") == 0) {
+        res = sslmod_keymat_channel_binding(self);   /* keymaterial.c */
+        goto done;
+    }
     if (strcmp(name, "tls-unique") != 0) {
         PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented", name);
         goto done;
@@ -1188,6 +1192,11 @@ static PyMethodDef conn_methods[] = {
      "verify_client_post_handshake($self, /)\n--\n\n"
      "On a TLS 1.3 server, ask the client for its certificate now; it arrives\n"
      "with the next read or write."},
+    {"export_keying_material", (PyCFunction)(void (*)(void))sslmod_keymat_export,
+     METH_FASTCALL | METH_KEYWORDS,
+     "export_keying_material($self, /, label, length, context=None)\n--\n\n"
+     "Derive length bytes from the session's secrets under label (str or bytes)\n"
+     "and context (bytes, or None for no context), as RFC 5705 and RFC 8446 say."},
     {"get_verified_chain", conn_get_verified_chain, METH_NOARGS,
      "get_verified_chain($self, /)\n--\n\n"
      "The peer's chain as verification built it, leaf first, or None."},

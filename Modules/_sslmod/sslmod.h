@@ -383,4 +383,13 @@ PyObject *sslmod_certload_load_cert_chain(PyObject *self, PyObject *args,
 PyObject *sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args,
                                                PyObject *kwargs);
 
+/* keymaterial.c: RFC 5705 / RFC 8446 keying-material export. */
+/* _SSLSocket.export_keying_material(label, length, context=None)
+ * (METH_FASTCALL | METH_KEYWORDS). */
+PyObject *sslmod_keymat_export(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames);
+/* get_channel_binding("tls-exporter") (RFC 9266): 32 bytes, None before
+ * the handshake. */
+PyObject *sslmod_keymat_channel_binding(sslmod_conn *self);
+
 #endif /* SSLMOD_H */
