@@ -502,6 +502,18 @@ class SSLObject:
         ValueError before the handshake has completed."""
         return self._sslobj.export_keying_material(label, length, context)
 
+    def group(self):
+        """The key-agreement group of the handshake (e.g. "x25519"), or None."""
+        return self._sslobj.group()
+
+    def client_sigalg(self):
+        """The signature algorithm of the client's certificate authentication, or None."""
+        return self._sslobj.client_sigalg()
+
+    def server_sigalg(self):
+        """The signature algorithm the server signed the handshake with, or None."""
+        return self._sslobj.server_sigalg()
+
     selected_npn_protocol = _npn_gone
     pending = _delegate("pending", doc="Decrypted bytes ready to be read without I/O.")
     do_handshake = _delegate("do_handshake", doc="Run the TLS handshake.")
@@ -920,6 +932,21 @@ class SSLSocket(socket):
             raise ValueError("keying material cannot be exported before the "
                              "handshake has completed")
         return self._sslobj.export_keying_material(label, length, context)
+
+    def group(self):
+        """The key-agreement group of the handshake (e.g. "x25519"), or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.group()
+
+    def client_sigalg(self):
+        """The signature algorithm of the client's certificate authentication, or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.client_sigalg()
+
+    def server_sigalg(self):
+        """The signature algorithm the server signed the handshake with, or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.server_sigalg()
     selected_npn_protocol = _npn_gone
     for _name, _doc in _QUERIES.items():
         locals()[_name] = _delegate(_name, None, _doc)
@@ -1058,6 +1085,13 @@ def PEM_cert_to_DER_cert(pem_cert_string):
 DefaultVerifyPaths = namedtuple(
     "DefaultVerifyPaths",
     "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env openssl_capath")
+
+
+def get_sigalgs():
+    """The TLS signature algorithms OpenSSL implements (needs OpenSSL 3.4;
+    NotImplementedError before, as in Python 3.15).  Beyond the stdlib of
+    Pythons before 3.15 (issue 9)."""
+    return _sslmod.get_sigalgs()
 
 
 def get_default_verify_paths():

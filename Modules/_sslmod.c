@@ -281,6 +281,9 @@ static PyMethodDef sslmod_functions[] = {
      "get_default_verify_paths($module, /)\n--\n\n"
      "Return (cafile env var, default cafile, capath env var, default capath)\n"
      "as compiled into OpenSSL."},
+    {"get_sigalgs", sslmod_groups_get_sigalgs, METH_NOARGS,
+     "get_sigalgs($module, /)\n--\n\n"
+     "List the TLS signature algorithms OpenSSL implements (needs OpenSSL 3.4)."},
     {"_test_decode_cert", sslmod_test_decode_cert, METH_O,
      "_test_decode_cert($module, path, /)\n--\n\n"
      "Decode the PEM certificate in path into the dict getpeercert() returns."},

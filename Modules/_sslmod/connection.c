@@ -1197,6 +1197,15 @@ static PyMethodDef conn_methods[] = {
      "export_keying_material($self, /, label, length, context=None)\n--\n\n"
      "Derive length bytes from the session's secrets under label (str or bytes)\n"
      "and context (bytes, or None for no context), as RFC 5705 and RFC 8446 say."},
+    {"group", sslmod_groups_group, METH_NOARGS,
+     "group($self, /)\n--\n\n"
+     "The key-agreement group of the handshake, or None."},
+    {"client_sigalg", sslmod_groups_client_sigalg, METH_NOARGS,
+     "client_sigalg($self, /)\n--\n\n"
+     "The signature algorithm of the client's certificate authentication, or None."},
+    {"server_sigalg", sslmod_groups_server_sigalg, METH_NOARGS,
+     "server_sigalg($self, /)\n--\n\n"
+     "The signature algorithm the server signed the handshake with, or None."},
     {"get_verified_chain", conn_get_verified_chain, METH_NOARGS,
      "get_verified_chain($self, /)\n--\n\n"
      "The peer's chain as verification built it, leaf first, or None."},

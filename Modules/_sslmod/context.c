@@ -1309,17 +1309,8 @@ context_set_ecdh_curve(sslmod_context *self, PyObject *arg)
         PyErr_Format(PyExc_ValueError, "unknown elliptic curve name %R", arg);
         goto done;
     }
-#if PY_VERSION_HEX < 0x030B0000
-    {
-        /* 3.9 and 3.10 took only elliptic curves proper, not X25519 and friends. */
-        EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
-        if (group == NULL) {
-            SSLMOD_RAISE_QUEUE(self->state, "unknown elliptic curve");
-            goto done;
-        }
-        EC_GROUP_free(group);
-    }
-#endif
+    /* X25519 and X448 too, on every interpreter (3.9 and 3.10 refuse
+     * them: CPython gh-77063; issue 9 asks for them everywhere). */
     if (!SSL_CTX_set1_groups(self->ctx, &nid, 1)) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot set the curve");
         goto done;
@@ -1766,6 +1757,27 @@ static PyMethodDef context_methods[] = {
     {"set_ecdh_curve", (PyCFunction)context_set_ecdh_curve, METH_O,
      "set_ecdh_curve($self, name, /)\n--\n\n"
      "Use only the named elliptic curve group for key exchange."},
+    /* groups.c: 3.15's group, ciphersuite and sigalg controls */
+    {"set_groups", sslmod_groups_set_groups, METH_O,
+     "set_groups($self, groups, /)\n--\n\n"
+     "Allow these key-agreement groups, most preferred first: a colon-separated\n"
+     "string such as \"X25519:P-256\"."},
+    {"get_groups", (PyCFunction)(void (*)(void))sslmod_groups_get_groups,
+     METH_FASTCALL | METH_KEYWORDS,
+     "get_groups($self, /, *, include_aliases=False)\n--\n\n"
+     "List the key-agreement groups implemented for the context's TLS versions;\n"
+     "with include_aliases, every other name of each group too."},
+    {"set_ciphersuites", sslmod_groups_set_ciphersuites, METH_O,
+     "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
+     "Choose the TLS 1.3 cipher suites: a colon-separated list of names."},
+    {"set_client_sigalgs", sslmod_groups_set_client_sigalgs, METH_O,
+     "set_client_sigalgs($self, sigalgs, /)\n--\n\n"
+     "Choose the signature algorithms allowed for client certificate\n"
+     "authentication: a colon-separated list."},
+    {"set_server_sigalgs", sslmod_groups_set_server_sigalgs, METH_O,
+     "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
+     "Choose the signature algorithms allowed for the server's handshake\n"
+     "signature: a colon-separated list."},
     {"load_dh_params", (PyCFunction)context_load_dh_params, METH_O,
      "load_dh_params($self, path, /)\n--\n\n"
      "Use the PEM Diffie-Hellman parameters in path for DHE key exchange."},

@@ -392,4 +392,16 @@ PyObject *sslmod_keymat_export(PyObject *self, PyObject *const *args, Py_ssize_t
  * the handshake. */
 PyObject *sslmod_keymat_channel_binding(sslmod_conn *self);
 
+/* groups.c: 3.15's group, TLS 1.3 ciphersuite and sigalg controls. */
+PyObject *sslmod_groups_set_groups(PyObject *ctx, PyObject *arg);            /* METH_O */
+PyObject *sslmod_groups_get_groups(PyObject *ctx, PyObject *const *args,     /* FASTCALL|KW */
+                                   Py_ssize_t nargs, PyObject *kwnames);
+PyObject *sslmod_groups_set_ciphersuites(PyObject *ctx, PyObject *arg);      /* METH_O */
+PyObject *sslmod_groups_set_client_sigalgs(PyObject *ctx, PyObject *arg);    /* METH_O */
+PyObject *sslmod_groups_set_server_sigalgs(PyObject *ctx, PyObject *arg);    /* METH_O */
+PyObject *sslmod_groups_get_sigalgs(PyObject *module, PyObject *unused);     /* NOARGS */
+PyObject *sslmod_groups_group(PyObject *conn, PyObject *unused);             /* NOARGS */
+PyObject *sslmod_groups_client_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
+PyObject *sslmod_groups_server_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
+
 #endif /* SSLMOD_H */
