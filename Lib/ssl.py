@@ -138,6 +138,20 @@ _proto_values = sorted(
 TLSVersion = _int_enum("TLSVersion", _proto_values,
                        "TLS/SSL protocol versions, for minimum_version and maximum_version.")
 
+
+
+class OCSPMode(_IntEnum):
+    """What a client asks of OCSP stapling (SSLContext.ocsp_stapling): beyond
+    the stdlib (issue 9)."""
+    OCSP_NONE = _sslmod.OCSP_NONE          # ask for no staple (the default)
+    OCSP_OPTIONAL = _sslmod.OCSP_OPTIONAL  # ask; verify a staple if one comes
+    OCSP_REQUIRED = _sslmod.OCSP_REQUIRED  # ask; fail without a valid staple
+
+
+OCSP_NONE = OCSPMode.OCSP_NONE
+OCSP_OPTIONAL = OCSPMode.OCSP_OPTIONAL
+OCSP_REQUIRED = OCSPMode.OCSP_REQUIRED
+
 del _name, _base, _prefix, _skip, _doc, _spec, _pairs, _proto_values
 del _CORE_ENUMS, _WIRE_TABLES
 
@@ -357,6 +371,18 @@ class SSLContext(_SSLContext):
         flags = self._host_flags
         self._host_flags = (flags & ~never) if value else (flags | never)
 
+    # -- beyond the stdlib (issue 9): OCSP stapling, client side ---------------
+
+    @property
+    def ocsp_stapling(self):
+        """OCSP_NONE (no staple asked for), OCSP_OPTIONAL (a staple is asked for
+        and verified if sent) or OCSP_REQUIRED (a verified staple is needed)."""
+        return OCSPMode(_SSLContext.ocsp_stapling.__get__(self))
+
+    @ocsp_stapling.setter
+    def ocsp_stapling(self, value):
+        _SSLContext.ocsp_stapling.__set__(self, value)
+
     @property
     def _msg_callback(self):
         """Debug hook: CALLBACK(conn, direction, version, content_type, msg_type, data)
@@ -513,6 +539,10 @@ class SSLObject:
     def server_sigalg(self):
         """The signature algorithm the server signed the handshake with, or None."""
         return self._sslobj.server_sigalg()
+
+    def ocsp_response(self):
+        """The OCSP response stapled to the handshake (DER bytes), or None."""
+        return self._sslobj.ocsp_response()
 
     selected_npn_protocol = _npn_gone
     pending = _delegate("pending", doc="Decrypted bytes ready to be read without I/O.")
@@ -947,6 +977,11 @@ class SSLSocket(socket):
         """The signature algorithm the server signed the handshake with, or None."""
         self._checkClosed()
         return None if self._sslobj is None else self._sslobj.server_sigalg()
+
+    def ocsp_response(self):
+        """The OCSP response stapled to the handshake (DER bytes), or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.ocsp_response()
     selected_npn_protocol = _npn_gone
     for _name, _doc in _QUERIES.items():
         locals()[_name] = _delegate(_name, None, _doc)

@@ -387,6 +387,9 @@ static const sslmod_const int_constants[] = {
     C("PROTO_TLSv1_3", TLS1_3_VERSION),
     C("ENCODING_PEM", 1),
     C("ENCODING_DER", 2),
+    C("OCSP_NONE", SSLMOD_OCSP_NONE),          /* ocsp.c (issue 9) */
+    C("OCSP_OPTIONAL", SSLMOD_OCSP_OPTIONAL),
+    C("OCSP_REQUIRED", SSLMOD_OCSP_REQUIRED),
     {NULL, 0},
 };
 

@@ -1206,6 +1206,9 @@ static PyMethodDef conn_methods[] = {
     {"server_sigalg", sslmod_groups_server_sigalg, METH_NOARGS,
      "server_sigalg($self, /)\n--\n\n"
      "The signature algorithm the server signed the handshake with, or None."},
+    {"ocsp_response", sslmod_ocsp_response, METH_NOARGS,
+     "ocsp_response($self, /)\n--\n\n"
+     "The stapled OCSP response (DER bytes) of the handshake, or None."},
     {"get_verified_chain", conn_get_verified_chain, METH_NOARGS,
      "get_verified_chain($self, /)\n--\n\n"
      "The peer's chain as verification built it, leaf first, or None."},

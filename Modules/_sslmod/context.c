@@ -276,6 +276,7 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (context_configure(self) < 0) {
         goto error;
     }
+    sslmod_ocsp_context_init(self);   /* ocsp.c */
     return (PyObject *)self;
 error:
     Py_XDECREF(self);
@@ -291,6 +292,7 @@ context_traverse(sslmod_context *self, visitproc visit, void *arg)
     Py_VISIT(self->keylog_filename);
     Py_VISIT(self->psk_client_callback);
     Py_VISIT(self->psk_server_callback);
+    Py_VISIT(self->ocsp_response);
     return 0;
 }
 
@@ -303,6 +305,7 @@ context_clear(sslmod_context *self)
     Py_CLEAR(self->psk_client_callback);
     Py_CLEAR(self->psk_server_callback);
     Py_CLEAR(self->psk_identity_hint);
+    Py_CLEAR(self->ocsp_response);
     return 0;
 }
 
@@ -1778,6 +1781,10 @@ static PyMethodDef context_methods[] = {
      "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
      "Choose the signature algorithms allowed for the server's handshake\n"
      "signature: a colon-separated list."},
+    {"set_ocsp_response", sslmod_ocsp_set_response, METH_O,
+     "set_ocsp_response($self, response, /)\n--\n\n"
+     "Server side: staple this DER OCSP response to every handshake that asks,\n"
+     "or call response(ssl_object) per handshake for bytes or None; None stops."},
     {"load_dh_params", (PyCFunction)context_load_dh_params, METH_O,
      "load_dh_params($self, path, /)\n--\n\n"
      "Use the PEM Diffie-Hellman parameters in path for DHE key exchange."},
@@ -1837,6 +1844,9 @@ static PyGetSetDef context_getset[] = {
      "server name (SNI, RFC 6066), on server contexts.  None disables it.", NULL},
     {"_msg_callback", (getter)get_msg_callback, (setter)set_msg_callback,
      "Called for every TLS protocol message sent or received, or None.", NULL},
+    {"ocsp_stapling", sslmod_ocsp_get_stapling, sslmod_ocsp_set_stapling,
+     "Client side: OCSP_NONE (no staple asked for), OCSP_OPTIONAL (a staple is\n"
+     "verified if sent) or OCSP_REQUIRED (a verified staple is needed).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -299,6 +299,9 @@ done:
 static PyObject *
 verify_message(sslmod_conn *conn, long result)
 {
+    if (conn->ocsp_failure != NULL) {
+        return PyUnicode_FromString(conn->ocsp_failure);   /* ocsp.c */
+    }
     if (result == X509_V_ERR_HOSTNAME_MISMATCH) {
         return PyUnicode_FromFormat(
             "Hostname mismatch, certificate is not valid for '%S'.",
@@ -387,7 +390,10 @@ sslmod_err_raise(sslmod_state *st, const sslmod_errinfo *info, sslmod_conn *conn
         }
         if (ERR_GET_LIB(code) == ERR_LIB_SSL) {
             int reason = ERR_GET_REASON(code);
-            if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+            /* ocsp.c refusing a stapled response is a verification failure. */
+            if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED
+                || (reason == SSL_R_INVALID_STATUS_RESPONSE && conn != NULL
+                    && conn->ocsp_failure != NULL)) {
                 exc_type = st->SSLCertVerificationError;
                 if (conn != NULL && conn->ssl != NULL) {
                     vcode = SSL_get_verify_result(conn->ssl);

@@ -147,6 +147,8 @@ typedef struct sslmod_context {
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
     PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
+    PyObject *ocsp_response;       /* ocsp.c: bytes, callable or NULL (server side) */
+    int ocsp_mode;                 /* ocsp.c: SSLMOD_OCSP_* (client side) */
 } sslmod_context;
 
 /* MemoryBIO (membio.c). */
@@ -184,6 +186,9 @@ typedef struct sslmod_conn {
     /* An exception raised by a Python callback while OpenSSL ran; the
      * OpenSSL call fails, and the caller re-raises this afterwards. */
     PyObject *pending_exc;
+    /* ocsp.c: why the stapled OCSP response was refused (a static
+     * string), for errors.c's verify_message; NULL if it was not. */
+    const char *ocsp_failure;
 } sslmod_conn;
 
 /* ------------------------------------------------------------------ */
@@ -403,5 +408,14 @@ PyObject *sslmod_groups_get_sigalgs(PyObject *module, PyObject *unused);     /* 
 PyObject *sslmod_groups_group(PyObject *conn, PyObject *unused);             /* NOARGS */
 PyObject *sslmod_groups_client_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
 PyObject *sslmod_groups_server_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
+
+/* ocsp.c: OCSP stapling, server and client. */
+enum { SSLMOD_OCSP_NONE = 0, SSLMOD_OCSP_OPTIONAL = 1, SSLMOD_OCSP_REQUIRED = 2 };
+/* Install the status callback on a new context (once, never reset). */
+void sslmod_ocsp_context_init(sslmod_context *self);
+PyObject *sslmod_ocsp_set_response(PyObject *ctx, PyObject *arg);           /* METH_O */
+PyObject *sslmod_ocsp_get_stapling(PyObject *ctx, void *closure);
+int sslmod_ocsp_set_stapling(PyObject *ctx, PyObject *value, void *closure);
+PyObject *sslmod_ocsp_response(PyObject *conn, PyObject *unused);           /* NOARGS */
 
 #endif /* SSLMOD_H */
