@@ -418,6 +418,11 @@ static const sslmod_const bool_constants[] = {
     C("HAS_TLSv1_2", 1),
     C("HAS_TLSv1_3", 1),
     C("HAS_PSK", 1),
+    /* 3.14's and 3.15's flags (issue 9): TLS 1.3 post-handshake client
+     * authentication, and external PSKs in TLS 1.3 (RFC 9258) through the
+     * PSK callbacks; OpenSSL 3 has both unless built without PSK. */
+    C("HAS_PHA", 1),
+    C("HAS_PSK_TLS13", SSLMOD_HAS_PSK_TLS13),
     {NULL, 0},
 };
 #undef C

@@ -368,6 +368,11 @@ unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity,
 /* ================================================================== */
 
 /* Which OpenSSL has what, decided here and nowhere else. */
+#ifdef OPENSSL_NO_PSK
+#  define SSLMOD_HAS_PSK_TLS13 0             /* HAS_PSK_TLS13 */
+#else
+#  define SSLMOD_HAS_PSK_TLS13 1
+#endif
 #if OPENSSL_VERSION_NUMBER >= 0x30200000L
 #  define SSLMOD_HAS_GET0_GROUP_NAME 1       /* SSL_get0_group_name */
 #endif
