@@ -53,8 +53,9 @@ done:
     return res;
 }
 
-/* One argument as bytes: str (UTF-8) or any bytes-like object, WHAT naming
- * it.  *KEEP receives the object to release with release_bytes().  0/-1. */
+/* One argument as bytes in VIEW: a str (if ALLOW_STR; its UTF-8 encoding
+ * is kept in *ENCODED) or any bytes-like object; WHAT names it in the
+ * TypeError.  Undo with release_bytes().  0, or -1 with an exception. */
 static int
 bytes_arg(PyObject *obj, const char *what, int allow_str, Py_buffer *view,
           PyObject **encoded)
