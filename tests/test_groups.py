@@ -305,3 +305,37 @@ def test_get_groups_bad_arguments(impl):
         ctx.get_groups(True)
     with pytest.raises(TypeError):
         ctx.get_groups(aliases=True)
+
+
+def _under_nomemory(call, limit):
+    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
+    either succeeds or raises MemoryError (never crashes or leaves a bad
+    state); returns how many succeeded."""
+    _testcapi = pytest.importorskip("_testcapi")
+    ok = 0
+    for start in range(limit):
+        _testcapi.set_nomemory(start, start + 1)
+        try:
+            call()
+            ok += 1
+        except MemoryError:
+            pass
+        finally:
+            _testcapi.remove_mem_hooks()
+    return ok
+
+
+def test_out_of_memory():
+    import sslmod
+    ctx = sslmod.SSLContext(sslmod.PROTOCOL_TLS_CLIENT)
+    expected = ctx.get_groups(include_aliases=True)
+    pair = cu.BioPair(sslmod, cu.client_context(sslmod), sslmod, cu.server_context(sslmod))
+    pair.handshake()
+
+    def calls():
+        ctx.set_groups("P-256:X25519")
+        ctx.set_ciphersuites("TLS_AES_128_GCM_SHA256")
+        ctx.set_server_sigalgs("rsa_pss_rsae_sha256")
+        assert ctx.get_groups(include_aliases=True) == expected
+        assert pair.client.group() and pair.client.server_sigalg()
+    assert _under_nomemory(calls, 400) > 0

@@ -231,3 +231,32 @@ def test_bad_arguments(impl, ekm, args, kwargs, exc):
 def test_core_has_it(core):
     # The C core offers it too (the interpreter's ssl.py cannot reach it).
     assert callable(core._SSLSocket.export_keying_material)
+
+
+def _under_nomemory(call, limit):
+    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
+    either succeeds or raises MemoryError (never crashes or leaves a bad
+    state); returns how many succeeded."""
+    _testcapi = pytest.importorskip("_testcapi")
+    ok = 0
+    for start in range(limit):
+        _testcapi.set_nomemory(start, start + 1)
+        try:
+            call()
+            ok += 1
+        except MemoryError:
+            pass
+        finally:
+            _testcapi.remove_mem_hooks()
+    return ok
+
+
+def test_out_of_memory():
+    import sslmod
+    pair = bio_pair(sslmod)
+    expected = pair.client.export_keying_material("EXPERIMENTAL-x", 16, b"ctx")
+
+    def export():
+        assert pair.client.export_keying_material("EXPERIMENTAL-x", 16, b"ctx") == expected
+        assert len(pair.client.get_channel_binding("tls-exporter")) == 32
+    assert _under_nomemory(export, 60) > 0
