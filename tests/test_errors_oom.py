@@ -46,12 +46,14 @@ CHILD = textwrap.dedent(r"""
 
     def handshake_until_last_step(client_ctx, server_ctx, client_bytes=None):
         # Everything up to the failing step, with memory to spare; returns
-        # the call that fails.
+        # the C method that fails (no Python frame in between: under
+        # memory pressure CPython's own frame and traceback code can turn a
+        # MemoryError into a SystemError, with the stdlib's _ssl too).
         c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
         server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
         if client_bytes is not None:
             s_in.write(client_bytes)
-            return server.do_handshake
+            return (server._sslobj.do_handshake,)
         client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
         try:
             client.do_handshake()
@@ -63,7 +65,7 @@ CHILD = textwrap.dedent(r"""
         except ssl.SSLWantReadError:
             pass
         pump(s_out, c_in)
-        return client.do_handshake
+        return (client._sslobj.do_handshake,)
 
     def server_context():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -73,10 +75,10 @@ CHILD = textwrap.dedent(r"""
     def setup():
         if KIND == "cert_chain_garbage":
             ctx = core._SSLContext(core.PROTOCOL_TLS_CLIENT)
-            return lambda: ctx.load_cert_chain(cert("garbage.pem"))
+            return ctx.load_cert_chain, cert("garbage.pem")
         if KIND == "cadata_garbage":
             ctx = core._SSLContext(core.PROTOCOL_TLS_CLIENT)
-            return lambda: ctx.load_verify_locations(cadata=b"\x30\x03\x02\x01")
+            return ctx.load_verify_locations, None, None, b"\x30\x03\x02\x01"
         if KIND == "verify_failed":
             client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)   # trusts nobody
             return handshake_until_last_step(client, SERVER)
@@ -93,35 +95,43 @@ CHILD = textwrap.dedent(r"""
 
     def run(call, start):
         caught = None
+        method, *args = call
         if start is not None:
             _testcapi.set_nomemory(start, start + 1)
         try:
-            call()
+            method(*args)
         except BaseException as exc:
             caught = exc    # described once memory is back
         finally:
             _testcapi.remove_mem_hooks()
-        return None if caught is None else describe(caught)
+        described = None if caught is None else describe(caught)
+        caught = None   # exception -> traceback -> this frame -> exception
+        return described
+
+    names = list(core.lib_codes_to_names.values())
+    names += list(core.err_codes_to_names.values())
 
     def refcounts():
-        names = list(core.lib_codes_to_names.values())
-        names += list(core.err_codes_to_names.values())
         return [sys.getrefcount(v) for v in names]
 
     expected = run(setup(), None)
     before = refcounts()
     outcomes = set()
+    odd = []
     start = clean = 0
     while clean < 3 and start < 2000:   # 3 clean runs in a row: past the last allocation
         got = run(setup(), start)
         outcomes.add(got[0] if got else None)
+        if got and got[0] not in (expected[0], "MemoryError"):
+            odd.append([start] + got)
         clean = clean + 1 if got == expected else 0
         start += 1
+    del got   # it holds the name strings of a normal outcome
     after = refcounts()
-    changed = sum(1 for a, b in zip(before, after) if a != b)
+    changed = [(names[i], b - a) for i, (a, b) in enumerate(zip(before, after)) if a != b]
     print(json.dumps({"expected": expected, "again": run(setup(), None),
                       "starts": start, "changed": changed,
-                      "outcomes": sorted(map(str, outcomes))}))
+                      "outcomes": sorted(map(str, outcomes)), "odd": odd}))
 """)
 
 KINDS = ("cert_chain_garbage", "cadata_garbage", "verify_failed", "handshake_garbage")
@@ -137,12 +147,15 @@ def test_every_allocation_failure_on_the_error_path(kind):
     expected = result["expected"]
     # The scenario raises the error it is about, with its names.
     assert expected is not None and expected[0].startswith("SSL"), expected
-    assert expected[2] is not None, expected          # a library name was looked up
+    if kind != "cadata_garbage":   # the stdlib's cadata errors name no library either
+        assert expected[2] is not None, expected
     # Allocations did fail along the way (MemoryError), and all of them were
     # tried: the loop ended on runs with no failure left.
     assert "MemoryError" in result["outcomes"], result
+    # Each failure is either a MemoryError or the error itself.
+    assert result["odd"] == [], result["odd"]
     assert result["starts"] < 2000, result
     # No name-table string lost (or gained) a reference, and a later error
     # still formats its names from live strings.
-    assert result["changed"] == 0, result
+    assert result["changed"] == [], result
     assert result["again"] == expected, result
