@@ -149,7 +149,7 @@ def test_decode_cert_file_not_inherited(core, tmp_path):
 
 # ---- crash scenarios, each in a child process -------------------------------
 
-def run_child(impl_name, body, timeout=110):
+def run_child(impl_name, body, timeout=110, env=None):
     """Run BODY (Python source; `ssl` is the implementation under test, `C`
     the certificate directory) in a fresh interpreter, stdin from /dev/null
     and no controlling terminal (so OpenSSL's pass phrase prompt fails).
@@ -163,7 +163,7 @@ def run_child(impl_name, body, timeout=110):
     proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(body)],
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, start_new_session=True,
-                          timeout=timeout, cwd=ROOT)
+                          timeout=timeout, cwd=ROOT, env=dict(os.environ, **(env or {})))
     assert proc.returncode == 0, (proc.returncode, proc.stderr.decode()[-3000:])
     return proc.stdout.decode()
 
@@ -209,7 +209,7 @@ def test_store_walk_while_loading(impl_name):
         full = cur[0].cert_store_stats()
         assert full["x509_ca"] == len(cur[0].get_ca_certs()) > 100
         print(rounds, walks[0])
-        """ % ca_bundle())
+        """ % ca_bundle(), env={"MALLOC_PERTURB_": "165"})   # freed memory is garbage
     rounds, walks = map(int, out.split())
     assert rounds > 0 and walks > 0
 
