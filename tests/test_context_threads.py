@@ -335,3 +335,79 @@ def test_wrap_socket_without_socket_import(impl):
             return type(conn).__name__
     from conftest import same
     same(scenario, impl)
+
+
+# ---- callbacks installed once still look absent when unset ------------------
+
+def handshake_in_memory(ssl, sctx, cctx):
+    """Handshake a client and a server over memory BIOs."""
+    cin, cout, sin, sout = (ssl.MemoryBIO() for _ in range(4))
+    c = cctx.wrap_bio(cin, cout, server_side=False, server_hostname="localhost")
+    s = sctx.wrap_bio(sin, sout, server_side=True)
+    done = set()
+    for _ in range(20):
+        for name, obj, src, dst in (("c", c, cout, sin), ("s", s, sout, cin)):
+            if name not in done:
+                try:
+                    obj.do_handshake()
+                    done.add(name)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    pass
+            dst.write(src.read())
+        if done == {"c", "s"}:
+            return c, s
+    raise AssertionError("no handshake")
+
+
+def server_extensions(ssl, sni_history):
+    """The extensions of the server's EncryptedExtensions, as the client
+    sees them, after setting the server's sni_callback to each of
+    SNI_HISTORY in turn."""
+    sctx, cctx = server_ctx(ssl), client_ctx(ssl)
+    for cb in sni_history:
+        sctx.sni_callback = cb
+    seen = []
+
+    def trace(conn, direction, version, content_type, msg_type, data):
+        if direction == "read" and content_type == 22 and data[:1] == b"\x08":
+            seen.append(data)
+
+    cctx._msg_callback = trace
+    handshake_in_memory(ssl, sctx, cctx)
+    types = []
+    for msg in seen:
+        body, pos = msg[6:], 0
+        while pos + 4 <= len(body):
+            types.append(int.from_bytes(body[pos:pos + 2], "big"))
+            pos += 4 + int.from_bytes(body[pos + 2:pos + 4], "big")
+    return types
+
+
+@pytest.mark.parametrize("history", [[], [None], [lambda *a: None, None],
+                                     [lambda *a: None]], ids=["never", "none", "unset", "set"])
+def test_sni_acknowledged_as_if_absent(impl, history):
+    # sslmod installs its servername callback once and keeps it: unset, it
+    # must answer as no callback would (no server_name acknowledgement).
+    from conftest import same
+    same(lambda ssl: server_extensions(ssl, history), impl)
+
+
+def test_msg_callback_set_after_connection_made(impl):
+    # A connection made while no msg callback was set gets none, even
+    # though sslmod's C callback stays installed (as in the stdlib, where
+    # SSL_new copies the pointer).
+    def scenario(ssl):
+        sctx, cctx = server_ctx(ssl), client_ctx(ssl)
+        calls = []
+        cctx._msg_callback = lambda *a: calls.append(1)
+        cctx._msg_callback = None
+        cin, cout, sin, sout = (ssl.MemoryBIO() for _ in range(4))
+        c = cctx.wrap_bio(cin, cout, server_side=False, server_hostname="localhost")
+        cctx._msg_callback = lambda *a: calls.append(2)
+        try:
+            c.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        return calls
+    from conftest import same
+    same(scenario, impl)
