@@ -179,6 +179,16 @@ def ca_bundle():
     return CERTS("ca-bundle.pem")
 
 
+def garbage_when_freed():
+    """Environment that makes freed memory garbage, for glibc's malloc and
+    for ASan's (whose quarantine otherwise keeps stale contents readable by
+    the uninstrumented libcrypto), so that a stale read crashes."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"MALLOC_PERTURB_": "165",
+            "ASAN_OPTIONS": (asan + ":" if asan else "")
+            + "max_free_fill_size=1048576:free_fill_byte=165"}
+
+
 def test_store_walk_while_loading(impl_name):
     # cert_store_stats() and get_ca_certs() walk the store while another
     # thread adds to it (load_verify_locations runs without the GIL).
@@ -209,7 +219,7 @@ def test_store_walk_while_loading(impl_name):
         full = cur[0].cert_store_stats()
         assert full["x509_ca"] == len(cur[0].get_ca_certs()) > 100
         print(rounds, walks[0])
-        """ % ca_bundle(), env={"MALLOC_PERTURB_": "165"})   # freed memory is garbage
+        """ % ca_bundle(), env=garbage_when_freed())
     rounds, walks = map(int, out.split())
     assert rounds > 0 and walks > 0
 
