@@ -561,6 +561,12 @@ def _bridged_class(cls):
     return bridged
 
 
+def _byte_size(buffer):
+    """How many bytes BUFFER holds (len() counts items, not bytes)."""
+    with memoryview(buffer) as view:
+        return view.nbytes
+
+
 def _flags_refused(self, call):
     raise ValueError(f"non-zero flags not allowed in calls to {call}() on {self.__class__}")
 
@@ -589,6 +595,13 @@ def _never(name):
 _PRE_HANDSHAKE_DATA = "Closed before TLS handshake with data in recv buffer."
 
 
+def _pre_handshake_data_error(code):
+    error = SSLError(code, _PRE_HANDSHAKE_DATA)
+    error.reason = _PRE_HANDSHAKE_DATA
+    error.library = None
+    return error
+
+
 def _check_wrap_request(sock, context, server_side, server_hostname, session):
     """Refuse wrap_socket() arguments that cannot work together."""
     if sock.getsockopt(SOL_SOCKET, SO_TYPE) != SOCK_STREAM:
@@ -613,35 +626,42 @@ class SSLSocket(socket):
                 context=None, session=None):
         _check_wrap_request(sock, context, server_side, server_hostname, session)
         # The new object takes over SOCK's file descriptor; SOCK is detached.
+        # From then on the descriptor is ours: whatever goes wrong closes it,
+        # as nobody else could.
         fd_owner = {"family": sock.family, "type": sock.type,
                     "proto": sock.proto, "fileno": sock.fileno()}
+        timeout = sock.gettimeout()
         self = cls.__new__(cls, **fd_owner)
         super(SSLSocket, self).__init__(**fd_owner)
-        timeout = sock.gettimeout()
         sock.detach()
+        try:
+            self._setup(context, session, server_side, server_hostname,
+                        do_handshake_on_connect, suppress_ragged_eofs, timeout)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _setup(self, context, session, server_side, server_hostname,
+               do_handshake_on_connect, suppress_ragged_eofs, timeout):
         vars(self).update(
-            _context=context, _session=session, _sslobj=None,
-            server_side=server_side,
-            server_hostname=_hostname_to_ascii(server_hostname),
+            _context=context, _session=session, _sslobj=None, _connected=False,
+            server_side=server_side, server_hostname=None,
             do_handshake_on_connect=do_handshake_on_connect,
             suppress_ragged_eofs=suppress_ragged_eofs)
+        self.server_hostname = _hostname_to_ascii(server_hostname)
         self.settimeout(timeout)
-
         self._connected = self._peer_present()
-        if self._connected:
-            try:
-                self._sslobj = context._wrap_socket(
-                    self, server_side, self.server_hostname,
-                    owner=self, session=self._session)
-                if do_handshake_on_connect:
-                    if timeout == 0.0:
-                        raise ValueError("do_handshake_on_connect should not be "
-                                         "specified for non-blocking sockets")
-                    self.do_handshake()
-            except (OSError, ValueError):
-                self.close()
-                raise
-        return self
+        if not self._connected:
+            return
+        self._sslobj = context._wrap_socket(
+            self, server_side, self.server_hostname,
+            owner=self, session=self._session)
+        if do_handshake_on_connect:
+            if timeout == 0.0:
+                raise ValueError("do_handshake_on_connect should not be "
+                                 "specified for non-blocking sockets")
+            self.do_handshake()
 
     def _peer_present(self):
         """True if the socket is connected.  If it is not, refuse bytes a
@@ -664,14 +684,9 @@ class SSLSocket(socket):
         finally:
             self.settimeout(timeout)
         if stray:
-            error = SSLError(code, _PRE_HANDSHAKE_DATA)
-            error.reason = _PRE_HANDSHAKE_DATA
-            error.library = None
-            try:
-                self.close()
-            except OSError:
-                pass
-            raise error
+            # Built by a helper, never held in a local: a local would make
+            # the cycle exception -> traceback -> this frame -> exception.
+            raise _pre_handshake_data_error(code)
         return False
 
     # -- state -----------------------------------------------------------
@@ -710,11 +725,14 @@ class SSLSocket(socket):
 
     # -- data path ---------------------------------------------------------
 
-    def _eof(self, exc, result):
-        # A transport EOF without close_notify: EOF to the caller, or raise.
-        if exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs:
-            return result
-        raise exc
+    # A transport EOF without close_notify reads as EOF when
+    # suppress_ragged_eofs is set.  Every other error is re-raised with a bare
+    # ``raise`` in the except block: passing it to a helper that raises it
+    # would make the cycle exception -> traceback -> frame -> exception,
+    # which keeps this socket's fd open until the cyclic GC runs.
+
+    def _ragged_eof(self, exc):
+        return exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs
 
     def read(self, len=1024, buffer=None):
         """Read up to LEN bytes; into BUFFER if given (then return the count)."""
@@ -726,7 +744,9 @@ class SSLSocket(socket):
                 return sslobj.read(len)
             return sslobj.read(len, buffer)
         except SSLError as exc:
-            return self._eof(exc, b"" if buffer is None else 0)
+            if self._ragged_eof(exc):
+                return b"" if buffer is None else 0
+            raise
 
     def write(self, data):
         """Write DATA; return the number of bytes written."""
@@ -737,7 +757,7 @@ class SSLSocket(socket):
 
     def readinto(self, buf, nbytes=None):
         """Stream-style (MicroPython) read into BUF; return the count, 0 at EOF."""
-        return self.read(len(buf) if nbytes is None else nbytes, buf)
+        return self.read(_byte_size(buf) if nbytes is None else nbytes, buf)
 
     def recv(self, buflen=1024, flags=0):
         sslobj = self._sslobj
@@ -748,11 +768,14 @@ class SSLSocket(socket):
         try:
             return sslobj.read(buflen)
         except SSLError as exc:
-            return self._eof(exc, b"")
+            if self._ragged_eof(exc):
+                return b""
+            raise
 
     def recv_into(self, buffer, nbytes=None, flags=0):
         if nbytes is None:
-            nbytes = len(buffer) if buffer else 1024
+            # A buffer's size is counted in bytes, whatever its item size.
+            nbytes = (_byte_size(buffer) if buffer is not None else 0) or 1024
         sslobj = self._sslobj
         if sslobj is None:
             return super().recv_into(buffer, nbytes, flags)
@@ -761,7 +784,9 @@ class SSLSocket(socket):
         try:
             return sslobj.read(nbytes, buffer)
         except SSLError as exc:
-            return self._eof(exc, 0)
+            if self._ragged_eof(exc):
+                return 0
+            raise
 
     def send(self, data, flags=0):
         sslobj = self._sslobj
@@ -851,10 +876,14 @@ class SSLSocket(socket):
 
     def accept(self):
         """Accept a connection; return (SSLSocket, address), server side."""
-        conn, addr = super().accept()
-        conn = self.context.wrap_socket(
-            conn, do_handshake_on_connect=self.do_handshake_on_connect,
-            suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        plain, addr = super().accept()
+        try:
+            conn = self.context.wrap_socket(
+                plain, do_handshake_on_connect=self.do_handshake_on_connect,
+                suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        except BaseException:
+            plain.close()       # a no-op once the SSLSocket took the fd over
+            raise
         return conn, addr
 
     def unwrap(self):
