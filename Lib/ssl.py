@@ -934,6 +934,12 @@ class SSLSocket(socket):
     del _name, _doc
 
 
+def _sslcopydoc(func):
+    """Give FUNC the docstring of the SSLObject method of the same name."""
+    func.__doc__ = getattr(SSLObject, func.__name__).__doc__
+    return func
+
+
 SSLContext.sslsocket_class = SSLSocket
 SSLContext.sslobject_class = SSLObject
 del _QUERIES
@@ -1126,3 +1132,6 @@ try:
 except (ImportError, AttributeError):
     # Not written yet, or mid-import (it imports us): __getattr__ covers it.
     pass
+
+# The host name matching helpers, under the interpreter's private names.
+from ._legacy import _dnsname_match, _inet_paton, _ipaddress_match  # noqa: E402,F401
