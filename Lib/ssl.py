@@ -43,8 +43,10 @@ _ssl = _sslmod
 _PY = sys.version_info[:2]
 
 # Feature flags come straight from the core.
-globals().update({name: getattr(_sslmod, name)
-                  for name in dir(_sslmod) if name.startswith("HAS_")})
+from ._sslmod import (  # noqa: E402
+    HAS_ALPN, HAS_ECDH, HAS_NPN, HAS_PSK, HAS_SNI, HAS_SSLv2, HAS_SSLv3,
+    HAS_TLS_UNIQUE, HAS_TLSv1, HAS_TLSv1_1, HAS_TLSv1_2, HAS_TLSv1_3,
+)
 HAS_NEVER_CHECK_COMMON_NAME = hasattr(_sslmod, "HOSTFLAG_NEVER_CHECK_SUBJECT")
 
 socket_error = OSError
@@ -84,61 +86,96 @@ PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_TLS
 _PROTOCOL_NAMES = {member: name for name, member in _SSLMethod.__members__.items()}
 _SSLv2_IF_EXISTS = getattr(_SSLMethod, "PROTOCOL_SSLv2", None)
 
-# TLS wire-format numbers (RFC 8446 and friends), NAME=value.
-_WIRE_TABLES = {
-    "_TLSContentType": (
-        "Content types (record layer), RFC 8446 section B.1",
-        "CHANGE_CIPHER_SPEC=20 ALERT=21 HANDSHAKE=22 APPLICATION_DATA=23 "
-        "HEADER=0x100 INNER_CONTENT_TYPE=0x101"),
-    "_TLSAlertType": (
-        "Alert types, RFC 8446 section B.2",
-        "CLOSE_NOTIFY=0 UNEXPECTED_MESSAGE=10 BAD_RECORD_MAC=20 "
-        "DECRYPTION_FAILED=21 RECORD_OVERFLOW=22 DECOMPRESSION_FAILURE=30 "
-        "HANDSHAKE_FAILURE=40 NO_CERTIFICATE=41 BAD_CERTIFICATE=42 "
-        "UNSUPPORTED_CERTIFICATE=43 CERTIFICATE_REVOKED=44 "
-        "CERTIFICATE_EXPIRED=45 CERTIFICATE_UNKNOWN=46 ILLEGAL_PARAMETER=47 "
-        "UNKNOWN_CA=48 ACCESS_DENIED=49 DECODE_ERROR=50 DECRYPT_ERROR=51 "
-        "EXPORT_RESTRICTION=60 PROTOCOL_VERSION=70 INSUFFICIENT_SECURITY=71 "
-        "INTERNAL_ERROR=80 INAPPROPRIATE_FALLBACK=86 USER_CANCELED=90 "
-        "NO_RENEGOTIATION=100 MISSING_EXTENSION=109 UNSUPPORTED_EXTENSION=110 "
-        "CERTIFICATE_UNOBTAINABLE=111 UNRECOGNIZED_NAME=112 "
-        "BAD_CERTIFICATE_STATUS_RESPONSE=113 BAD_CERTIFICATE_HASH_VALUE=114 "
-        "UNKNOWN_PSK_IDENTITY=115 CERTIFICATE_REQUIRED=116 "
-        "NO_APPLICATION_PROTOCOL=120"),
-    "_TLSMessageType": (
-        "Message types (handshake protocol), RFC 8446 section B.3",
-        "HELLO_REQUEST=0 CLIENT_HELLO=1 SERVER_HELLO=2 HELLO_VERIFY_REQUEST=3 "
-        "NEWSESSION_TICKET=4 END_OF_EARLY_DATA=5 HELLO_RETRY_REQUEST=6 "
-        "ENCRYPTED_EXTENSIONS=8 CERTIFICATE=11 SERVER_KEY_EXCHANGE=12 "
-        "CERTIFICATE_REQUEST=13 SERVER_DONE=14 CERTIFICATE_VERIFY=15 "
-        "CLIENT_KEY_EXCHANGE=16 FINISHED=20 CERTIFICATE_URL=21 "
-        "CERTIFICATE_STATUS=22 SUPPLEMENTAL_DATA=23 KEY_UPDATE=24 "
-        "NEXT_PROTO=67 MESSAGE_HASH=254 CHANGE_CIPHER_SPEC=0x0101"),
-}
+# TLS wire-format numbers (RFC 8446 and friends).
+
+class _TLSContentType(_IntEnum):
+    """Content types (record layer), RFC 8446 section B.1"""
+    CHANGE_CIPHER_SPEC = 20
+    ALERT = 21
+    HANDSHAKE = 22
+    APPLICATION_DATA = 23
+    # Pseudo content types, used by the message callback.
+    HEADER = 0x100
+    INNER_CONTENT_TYPE = 0x101
 
 
-def _int_enum(name, pairs, doc):
-    cls = _IntEnum(name, pairs, module=__name__, qualname=name)
-    cls.__doc__ = doc
-    return cls
+class _TLSAlertType(_IntEnum):
+    """Alert types, RFC 8446 section B.2"""
+    CLOSE_NOTIFY = 0
+    UNEXPECTED_MESSAGE = 10
+    BAD_RECORD_MAC = 20
+    DECRYPTION_FAILED = 21
+    RECORD_OVERFLOW = 22
+    DECOMPRESSION_FAILURE = 30
+    HANDSHAKE_FAILURE = 40
+    NO_CERTIFICATE = 41
+    BAD_CERTIFICATE = 42
+    UNSUPPORTED_CERTIFICATE = 43
+    CERTIFICATE_REVOKED = 44
+    CERTIFICATE_EXPIRED = 45
+    CERTIFICATE_UNKNOWN = 46
+    ILLEGAL_PARAMETER = 47
+    UNKNOWN_CA = 48
+    ACCESS_DENIED = 49
+    DECODE_ERROR = 50
+    DECRYPT_ERROR = 51
+    EXPORT_RESTRICTION = 60
+    PROTOCOL_VERSION = 70
+    INSUFFICIENT_SECURITY = 71
+    INTERNAL_ERROR = 80
+    INAPPROPRIATE_FALLBACK = 86
+    USER_CANCELED = 90
+    NO_RENEGOTIATION = 100
+    MISSING_EXTENSION = 109
+    UNSUPPORTED_EXTENSION = 110
+    CERTIFICATE_UNOBTAINABLE = 111
+    UNRECOGNIZED_NAME = 112
+    BAD_CERTIFICATE_STATUS_RESPONSE = 113
+    BAD_CERTIFICATE_HASH_VALUE = 114
+    UNKNOWN_PSK_IDENTITY = 115
+    CERTIFICATE_REQUIRED = 116
+    NO_APPLICATION_PROTOCOL = 120
 
 
-for _name, (_doc, _spec) in _WIRE_TABLES.items():
-    _pairs = [(key, int(value, 0)) for key, value in
-              (item.split("=") for item in _spec.split())]
-    globals()[_name] = _int_enum(_name, _pairs, _doc)
+class _TLSMessageType(_IntEnum):
+    """Message types (handshake protocol), RFC 8446 section B.3"""
+    HELLO_REQUEST = 0
+    CLIENT_HELLO = 1
+    SERVER_HELLO = 2
+    HELLO_VERIFY_REQUEST = 3
+    NEWSESSION_TICKET = 4
+    END_OF_EARLY_DATA = 5
+    HELLO_RETRY_REQUEST = 6
+    ENCRYPTED_EXTENSIONS = 8
+    CERTIFICATE = 11
+    SERVER_KEY_EXCHANGE = 12
+    CERTIFICATE_REQUEST = 13
+    SERVER_DONE = 14
+    CERTIFICATE_VERIFY = 15
+    CLIENT_KEY_EXCHANGE = 16
+    FINISHED = 20
+    CERTIFICATE_URL = 21
+    CERTIFICATE_STATUS = 22
+    SUPPLEMENTAL_DATA = 23
+    KEY_UPDATE = 24
+    NEXT_PROTO = 67
+    MESSAGE_HASH = 254
+    CHANGE_CIPHER_SPEC = 0x0101
 
-# TLSVersion mirrors the core's PROTO_* values; MAXIMUM_SUPPORTED goes last
-# and MINIMUM_SUPPORTED first, as in the stdlib.
-_proto_values = sorted(
-    ((key[len("PROTO_"):], getattr(_sslmod, key))
-     for key in dir(_sslmod) if key.startswith("PROTO_")),
-    key=lambda item: (item[0] == "MAXIMUM_SUPPORTED", item[1]))
-TLSVersion = _int_enum("TLSVersion", _proto_values,
-                       "TLS/SSL protocol versions, for minimum_version and maximum_version.")
 
-del _name, _base, _prefix, _skip, _doc, _spec, _pairs, _proto_values
-del _CORE_ENUMS, _WIRE_TABLES
+class TLSVersion(_IntEnum):
+    """TLS/SSL protocol versions, for minimum_version and maximum_version."""
+    MINIMUM_SUPPORTED = _sslmod.PROTO_MINIMUM_SUPPORTED
+    SSLv3 = _sslmod.PROTO_SSLv3
+    TLSv1 = _sslmod.PROTO_TLSv1
+    TLSv1_1 = _sslmod.PROTO_TLSv1_1
+    TLSv1_2 = _sslmod.PROTO_TLSv1_2
+    TLSv1_3 = _sslmod.PROTO_TLSv1_3
+    MAXIMUM_SUPPORTED = _sslmod.PROTO_MAXIMUM_SUPPORTED
+
+
+del _name, _base, _prefix, _skip
+del _CORE_ENUMS
 
 
 # ---------------------------------------------------------------------------
@@ -163,10 +200,10 @@ class _ASN1Object(namedtuple("_ASN1Object", "nid shortname longname oid")):
         return cls._make(_txt2obj(name, name=True))
 
 
-Purpose = _Enum("Purpose", [("SERVER_AUTH", "1.3.6.1.5.5.7.3.1"),
-                            ("CLIENT_AUTH", "1.3.6.1.5.5.7.3.2")],
-                type=_ASN1Object, module=__name__, qualname="Purpose")
-Purpose.__doc__ = """What a certificate is used for: authenticating servers or clients."""
+class Purpose(_ASN1Object, _Enum):
+    """What a certificate is used for: authenticating servers or clients."""
+    SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
+    CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
 
 
 def _require_purpose(purpose):
@@ -398,15 +435,6 @@ def _delegate(name, unwrapped=_REQUIRED, doc=None):
     return method
 
 
-_QUERIES = {
-    "cipher": "(name, protocol, secret bits) of the cipher in use, or None.",
-    "shared_ciphers": "Ciphers offered by the client and usable by us, or None.",
-    "compression": "The compression algorithm in use, or None.",
-    "version": "The negotiated protocol version as a string, or None.",
-    "selected_alpn_protocol": "The protocol ALPN selected, or None.",
-}
-
-
 def _der_chain(chain):
     return [] if chain is None else [cert.public_bytes(_sslmod.ENCODING_DER) for cert in chain]
 
@@ -444,14 +472,13 @@ class SSLObject:
             # Another ssl module's BIOs (asyncio and trio make the
             # interpreter's own): run over ours and copy bytes across.
             bridge = _BioBridge(incoming, outgoing)
-            cls = _bridged_class(cls)
             incoming, outgoing = bridge.ours_in, bridge.ours_out
         self = cls.__new__(cls)
-        if bridge is not None:
-            self._bridge = bridge
-        self._sslobj = context._wrap_bio(
+        sslobj = context._wrap_bio(
             incoming, outgoing, server_side=server_side,
             server_hostname=server_hostname, owner=self, session=session)
+        # Only connections over foreign BIOs pay for the copying.
+        self._sslobj = sslobj if bridge is None else _BridgedConnection(sslobj, bridge)
         return self
 
     context = property(lambda self: self._sslobj.context,
@@ -500,9 +527,26 @@ class SSLObject:
     verify_client_post_handshake = _delegate(
         "verify_client_post_handshake",
         doc="Ask the client for its certificate after the handshake (TLS 1.3).")
-    for _name, _doc in _QUERIES.items():
-        locals()[_name] = _delegate(_name, doc=_doc)
-    del _name, _doc
+
+    def cipher(self):
+        """(name, protocol, secret bits) of the cipher in use, or None."""
+        return self._sslobj.cipher()
+
+    def shared_ciphers(self):
+        """Ciphers offered by the client and usable by us, or None."""
+        return self._sslobj.shared_ciphers()
+
+    def compression(self):
+        """The compression algorithm in use, or None."""
+        return self._sslobj.compression()
+
+    def version(self):
+        """The negotiated protocol version as a string, or None."""
+        return self._sslobj.version()
+
+    def selected_alpn_protocol(self):
+        """The protocol ALPN selected, or None."""
+        return self._sslobj.selected_alpn_protocol()
 
 
 def _foreign_bio(obj):
@@ -531,34 +575,45 @@ class _BioBridge:
             self.theirs_out.write(data)
 
 
-def _bridged(name):
-    def method(self, *args, **kwargs):
+class _BridgedConnection:
+    """A core connection over a _BioBridge: the calls that move TLS records
+    first pull the foreign input into our BIO, and push our output to the
+    foreign BIO afterwards; everything else goes straight to the core."""
+
+    __slots__ = ("_conn", "_bridge")
+
+    def __init__(self, conn, bridge):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_bridge", bridge)
+
+    def _run(self, call, *args):
         bridge = self._bridge
         bridge.pull()
         try:
-            return getattr(super(type(self), self), name)(*args, **kwargs)
+            return call(*args)
         finally:
             bridge.push()
-    method.__name__ = method.__qualname__ = name
-    return method
 
+    def do_handshake(self):
+        return self._run(self._conn.do_handshake)
 
-_BRIDGED = {}
+    def read(self, *args):
+        return self._run(self._conn.read, *args)
 
+    def write(self, data):
+        return self._run(self._conn.write, data)
 
-def _bridged_class(cls):
-    """CLS with its I/O methods wrapped to copy bytes over a _BioBridge (only
-    objects over foreign BIOs get this class; ours pay nothing)."""
-    if getattr(cls, "_is_bridged", False):
-        return cls
-    bridged = _BRIDGED.get(cls)
-    if bridged is None:
-        names = ("do_handshake", "read", "write", "unwrap", "verify_client_post_handshake")
-        body = {name: _bridged(name) for name in names}
-        body.update(_is_bridged=True, __module__=cls.__module__,
-                    __qualname__=cls.__qualname__, __doc__=cls.__doc__)
-        bridged = _BRIDGED[cls] = type(cls.__name__, (cls,), body)
-    return bridged
+    def shutdown(self):
+        return self._run(self._conn.shutdown)
+
+    def verify_client_post_handshake(self):
+        return self._run(self._conn.verify_client_post_handshake)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._conn, name, value)
 
 
 def _byte_size(buffer):
@@ -929,9 +984,31 @@ class SSLSocket(socket):
     get_verified_chain = SSLObject.get_verified_chain
     get_unverified_chain = SSLObject.get_unverified_chain
     selected_npn_protocol = _npn_gone
-    for _name, _doc in _QUERIES.items():
-        locals()[_name] = _delegate(_name, None, _doc)
-    del _name, _doc
+
+    def cipher(self):
+        """(name, protocol, secret bits) of the cipher in use, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.cipher()
+
+    def shared_ciphers(self):
+        """Ciphers offered by the client and usable by us, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.shared_ciphers()
+
+    def compression(self):
+        """The compression algorithm in use, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.compression()
+
+    def version(self):
+        """The negotiated protocol version as a string, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.version()
+
+    def selected_alpn_protocol(self):
+        """The protocol ALPN selected, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.selected_alpn_protocol()
 
 
 def _sslcopydoc(func):
@@ -942,7 +1019,6 @@ def _sslcopydoc(func):
 
 SSLContext.sslsocket_class = SSLSocket
 SSLContext.sslobject_class = SSLObject
-del _QUERIES
 
 
 # ---------------------------------------------------------------------------
