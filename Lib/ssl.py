@@ -33,7 +33,7 @@ from ._sslmod import (
 )
 
 try:
-    from enum import _simple_enum          # 3.11+; the stdlib exposes it too
+    from enum import _simple_enum  # noqa: F401 - 3.11+; the stdlib exposes it too
 except ImportError:
     pass
 
@@ -59,27 +59,39 @@ _RESTRICTED_SERVER_CIPHERS = _DEFAULT_CIPHERS
 
 
 # ---------------------------------------------------------------------------
-# Enums.  The ones whose members are core constants are built from the core
-# by name prefix (module constants become the enum members, as in the
-# stdlib); the TLS wire-format ones come from the tables below.
+# Enums.  The ones whose members are core constants are made from the core
+# by name prefix with Enum._convert_, as in the stdlib: the members are
+# whatever constants this build of the core has, and each member also
+# replaces the plain module constant of the same name.  The TLS
+# wire-format ones are written out below.
 # ---------------------------------------------------------------------------
 
-_CORE_ENUMS = (
-    # class name        base       prefix                 names left out
-    ("_SSLMethod",      _IntEnum, "PROTOCOL_",           ("PROTOCOL_SSLv23",)),
-    ("Options",         _IntFlag, "OP_",                 ()),
-    ("AlertDescription", _IntEnum, "ALERT_DESCRIPTION_", ()),
-    ("SSLErrorNumber",  _IntEnum, "SSL_ERROR_",          ()),
-    ("VerifyFlags",     _IntFlag, "VERIFY_",             ()),
-    ("VerifyMode",      _IntEnum, "CERT_",               ()),
+# The constants this module itself uses; _convert_ below rebinds each to
+# its enum member.
+from ._sslmod import (  # noqa: E402
+    CERT_NONE, CERT_REQUIRED, PROTOCOL_TLS, PROTOCOL_TLS_CLIENT,
+    PROTOCOL_TLS_SERVER, SSL_ERROR_EOF, VERIFY_X509_PARTIAL_CHAIN,
+    VERIFY_X509_STRICT,
 )
 
-for _name, _base, _prefix, _skip in _CORE_ENUMS:
-    # _convert_ also publishes every member as a module global.
-    _base._convert_(
-        _name, __name__,
-        lambda key, prefix=_prefix, skip=_skip: key.startswith(prefix) and key not in skip,
-        source=_sslmod)
+
+def _prefixed(prefix, *left_out):
+    """Selects the core's constants named PREFIX..., but not LEFT_OUT."""
+    return lambda name: name.startswith(prefix) and name not in left_out
+
+
+_SSLMethod = _IntEnum._convert_(
+    "_SSLMethod", __name__, _prefixed("PROTOCOL_", "PROTOCOL_SSLv23"), source=_sslmod)
+Options = _IntFlag._convert_(
+    "Options", __name__, _prefixed("OP_"), source=_sslmod)
+AlertDescription = _IntEnum._convert_(
+    "AlertDescription", __name__, _prefixed("ALERT_DESCRIPTION_"), source=_sslmod)
+SSLErrorNumber = _IntEnum._convert_(
+    "SSLErrorNumber", __name__, _prefixed("SSL_ERROR_"), source=_sslmod)
+VerifyFlags = _IntFlag._convert_(
+    "VerifyFlags", __name__, _prefixed("VERIFY_"), source=_sslmod)
+VerifyMode = _IntEnum._convert_(
+    "VerifyMode", __name__, _prefixed("CERT_"), source=_sslmod)
 
 # PROTOCOL_SSLv23 is the old spelling of PROTOCOL_TLS.
 PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_TLS
@@ -173,9 +185,6 @@ class TLSVersion(_IntEnum):
     TLSv1_3 = _sslmod.PROTO_TLSv1_3
     MAXIMUM_SUPPORTED = _sslmod.PROTO_MAXIMUM_SUPPORTED
 
-
-del _name, _base, _prefix, _skip
-del _CORE_ENUMS
 
 
 # ---------------------------------------------------------------------------

@@ -567,7 +567,7 @@ class POP3Server(Server):
             elif verb == "STAT":
                 io.send("+OK 1 64")
             elif verb == "RETR":
-                stuffed = ["." + l if l.startswith(".") else l for l in self.MESSAGE]
+                stuffed = ["." + line if line.startswith(".") else line for line in self.MESSAGE]
                 io.send("+OK message follows", *stuffed, ".")
             elif verb == "QUIT":
                 io.send("+OK bye")

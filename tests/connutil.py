@@ -495,7 +495,8 @@ def read_all(proc, timeout=TIMEOUT):
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError("%s did not finish; got %r" % (proc.args[:2], b"".join(chunks)))
+                raise AssertionError("%s did not finish; got %r"
+                                     % (proc.args[:2], b"".join(chunks)))
             if not sel.select(left):
                 continue
             data = os.read(proc.stdout.fileno(), 65536)

@@ -206,7 +206,7 @@ async def _serve_one(ssl_context, client, starttls_context=None):
             await done
         except Exception:
             if failures:
-                raise failures[0]
+                raise failures[0]  # noqa: B904 - the first failure is the cause
             raise
     finally:
         server.close()
