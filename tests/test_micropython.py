@@ -31,7 +31,7 @@ import clientutil  # noqa: E402
 from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (  # noqa: E402
     HOST, TIMEOUT, REF, cert, read_cert,
-    line_client, describe_exc)
+    line_client, exc_report)
 
 WRAP_SOCKET_WARNING = "ssl.wrap_socket() is deprecated, use SSLContext.wrap_socket()"
 
@@ -170,7 +170,7 @@ def _mp_failure(fn):
     try:
         fn().close()
     except OSError as exc:
-        return describe_exc(exc)
+        return exc_report(exc)
     return "no error"
 
 
