@@ -162,15 +162,10 @@ def garbage_record(v, mode):
 
 
 def nothing_to_read(v, mode):
-    # Timeout (timeout mode), SSLWantReadError (non-blocking); blocking
-    # mode waits for the peer's EOF without close_notify.
-    if mode == "timeout":
-        v.sock.settimeout(0.05)
-    else:
-        v.set_mode(mode)
-        if mode == "blocking":
-            v.peer.sock.shutdown(socket.SHUT_WR)
-            v.sock.suppress_ragged_eofs = False
+    # TimeoutError (timeout mode) or SSLWantReadError (non-blocking).  A
+    # blocking read has no error of its own to give here: a transport EOF
+    # without close_notify reads as a clean close on 3.9.
+    v.sock.settimeout(0.05 if mode == "timeout" else MODES[mode])
     return error_name(v.sock.recv, 1024)
 
 
@@ -208,8 +203,11 @@ def run_after_error(mod, side, case, mode):
         return error, drop_and_check(victim)
 
 
-@pytest.mark.parametrize("mode", sorted(MODES))
-@pytest.mark.parametrize("case", sorted(ERRORS))
+CASES = [(case, mode) for case in sorted(ERRORS) for mode in sorted(MODES)
+         if (case, mode) != ("nothing_to_read", "blocking")]
+
+
+@pytest.mark.parametrize("case, mode", CASES)
 @pytest.mark.parametrize("side", ["server", "client"])
 def test_dropped_socket_closes_at_once_after_error(impl, side, case, mode):
     _, reference = run_after_error(STD, side, case, mode)
