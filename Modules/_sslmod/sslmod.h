@@ -45,6 +45,7 @@ typedef struct sslmod_state {
     PyObject *err_names_to_codes;     /* {"NAME": (lib, reason)} */
 
     PyObject *socket_timeout;         /* socket.timeout (TimeoutError on 3.10+) */
+    PyObject *socket_type;            /* _socket.socket: what _wrap_socket accepts */
     PyObject *str_fileno;             /* interned "fileno" */
     PyObject *str_gettimeout;         /* interned "gettimeout" */
 
@@ -130,7 +131,14 @@ enum sslmod_protocol {
 /* ------------------------------------------------------------------ */
 
 /* _SSLContext (context.c).  SSL_CTX_get_app_data(ctx) is this object,
- * borrowed, so callbacks can find their way back. */
+ * borrowed, so callbacks can find their way back.
+ *
+ * The SSL_CTX is shared by every thread using the context.  Callback
+ * pointers that OpenSSL reads from the SSL_CTX while a handshake runs
+ * (servername, keylog) are installed once, on first use, and never reset:
+ * the C callback reads the Python state and does nothing when none is set.
+ * The msg and PSK callbacks are copied into each SSL by SSL_new, so
+ * changing them never affects a connection that is running. */
 typedef struct sslmod_context {
     PyObject_HEAD
     sslmod_state *state;
@@ -143,9 +151,16 @@ typedef struct sslmod_context {
     unsigned int alpn_protocols_len;
     PyObject *sni_callback;        /* callable or NULL */
     PyObject *msg_callback;        /* callable or NULL */
+    /* keylog_bio and keylog_filename change together, with the GIL and
+     * keylog_lock held; the keylog callback writes under keylog_lock alone
+     * (no GIL).  Nobody waits for the GIL while holding keylog_lock. */
     PyObject *keylog_filename;     /* what the user set, or NULL */
     BIO *keylog_bio;               /* append-mode file BIO, or NULL */
-    PyThread_type_lock keylog_lock;/* serialises writes to keylog_bio */
+    PyThread_type_lock keylog_lock;/* always allocated */
+    /* Serialises load_cert_chain's changes to the certificate and key of
+     * the SSL_CTX; taken without the GIL, never while calling Python. */
+    PyThread_type_lock keys_lock;
+    unsigned int installed;        /* SSLMOD_CB_* installed on ctx (never reset) */
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
     PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
@@ -161,6 +176,19 @@ typedef struct sslmod_context {
 } sslmod_context;
 
 enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
+
+/* Bits of sslmod_context.installed. */
+#define SSLMOD_CB_SERVERNAME 0x1u
+#define SSLMOD_CB_KEYLOG     0x2u
+#define SSLMOD_CB_MSG        0x4u
+
+/* X509_STORE_get1_objects() (OpenSSL 3.3+) copies a store's object list
+ * under the store's lock; older versions need us to do it. */
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#  define SSLMOD_HAS_STORE_GET1_OBJECTS 1
+#else
+#  define SSLMOD_HAS_STORE_GET1_OBJECTS 0
+#endif
 
 /* MemoryBIO (membio.c). */
 typedef struct sslmod_membio {
@@ -346,6 +374,12 @@ int sslmod_cb_password(char *buf, int size, int rwflag, void *userdata);
 /* Fill PW from a str/bytes/bytearray/callable password; 0 ok, -1 error. */
 int sslmod_pwinfo_init(sslmod_pwinfo *pw, PyObject *password);
 void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
+/* The first private key of the PEM file PATH, opened close-on-exec and
+ * decrypted with PW (NULL: OpenSSL's own prompt).  The password travels
+ * with this call only; nothing is stored on a shared SSL_CTX.  Call
+ * without the GIL.  NULL on failure, leaving errno and the OpenSSL error
+ * queue as SSL_CTX_use_PrivateKey_file() would. */
+EVP_PKEY *sslmod_read_private_key(const char *path, sslmod_pwinfo *pw);
 
 /* ------------------------------------------------------------------ */
 /* callbacks.c: every OpenSSL -> Python callback of a connection.  Each */
@@ -357,7 +391,9 @@ void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
 /* in conn->pending_exc (a later one replaces an earlier one); the SNI  */
 /* and PSK callbacks report theirs through sys.unraisablehook and fail  */
 /* the handshake.  The keylog callback writes without the GIL, holding  */
-/* ctx->keylog_lock and its own BIO_up_ref on ctx->keylog_bio.          */
+/* ctx->keylog_lock; it takes the GIL only to report a failed write.    */
+/* The msg callback returns at once, without the GIL, for a connection  */
+/* made while the context had no msg callback (its arg is NULL).        */
 /* ------------------------------------------------------------------ */
 
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
