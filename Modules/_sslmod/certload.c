@@ -190,24 +190,35 @@ done:
     return ok;
 }
 
-/* Parse CERT and KEY and install them on CTX.  Without the GIL.  Returns
- * 1, or 0 with the OpenSSL error queue (or PW->exc) saying why. */
+/* Parse CERT and KEY and install them on SELF's SSL_CTX, in the file
+ * loader's order and under its keys_lock (context.c), which is never held
+ * while parsing: decrypting may call Python.  Without the GIL.  Returns 1,
+ * or 0 with the OpenSSL error queue (or PW->exc) saying why;
+ * *KEY_MISMATCH is set when both loaded but do not belong together. */
 static int
-install(SSL_CTX *ctx, const certload_blob *cert, const certload_blob *key,
-        sslmod_pwinfo *pw)
+install(sslmod_context *self, const certload_blob *cert, const certload_blob *key,
+        sslmod_pwinfo *pw, int *key_mismatch)
 {
     certload_parts parts = {NULL, NULL, NULL};
     int ok = 0;
 
-    if (!parse_certs(cert, pw, &parts)
-        || SSL_CTX_use_certificate(ctx, parts.leaf) != 1
-        || SSL_CTX_set1_chain(ctx, parts.chain) != 1) {
+    if (!parse_certs(cert, pw, &parts)) {
         goto done;
     }
-    if (!parse_key(key, pw, &parts) || SSL_CTX_use_PrivateKey(ctx, parts.key) != 1) {
+    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+    ok = SSL_CTX_use_certificate(self->ctx, parts.leaf) == 1
+         && SSL_CTX_set1_chain(self->ctx, parts.chain) == 1;
+    PyThread_release_lock(self->keys_lock);
+    if (!ok || !parse_key(key, pw, &parts)) {
+        ok = 0;
         goto done;
     }
-    ok = 1;
+    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+    ok = SSL_CTX_use_PrivateKey(self->ctx, parts.key) == 1;
+    if (ok && SSL_CTX_check_private_key(self->ctx) != 1) {
+        *key_mismatch = 1;
+    }
+    PyThread_release_lock(self->keys_lock);
 done:
     EVP_PKEY_free(parts.key);
     X509_free(parts.leaf);
@@ -224,7 +235,7 @@ load_from_memory(sslmod_context *self, PyObject *certdata, PyObject *keydata,
     certload_blob cert, key;
     sslmod_pwinfo pw;
     PyObject *res = NULL;
-    int ok;
+    int ok, key_mismatch = 0;
 
     memset(&cert, 0, sizeof(cert));
     memset(&key, 0, sizeof(key));
@@ -239,7 +250,7 @@ load_from_memory(sslmod_context *self, PyObject *certdata, PyObject *keydata,
      * affected, and no terminal prompt is ever shown for memory data. */
     Py_BEGIN_ALLOW_THREADS
     ERR_clear_error();
-    ok = install(self->ctx, &cert, keydata != Py_None ? &key : &cert, &pw);
+    ok = install(self, &cert, keydata != Py_None ? &key : &cert, &pw, &key_mismatch);
     Py_END_ALLOW_THREADS
 
     if (!ok) {
@@ -253,7 +264,7 @@ load_from_memory(sslmod_context *self, PyObject *certdata, PyObject *keydata,
         }
         goto done;
     }
-    if (SSL_CTX_check_private_key(self->ctx) != 1) {
+    if (key_mismatch) {
         SSLMOD_RAISE_QUEUE(self->state, "the key does not match the certificate");
         goto done;
     }
