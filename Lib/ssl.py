@@ -46,6 +46,7 @@ _PY = sys.version_info[:2]
 from ._sslmod import (  # noqa: E402
     HAS_ALPN, HAS_ECDH, HAS_NPN, HAS_PSK, HAS_SNI, HAS_SSLv2, HAS_SSLv3,
     HAS_TLS_UNIQUE, HAS_TLSv1, HAS_TLSv1_1, HAS_TLSv1_2, HAS_TLSv1_3,
+    HAS_PHA, HAS_PSK_TLS13,    # 3.14's and 3.15's, on every interpreter (issue 9)
 )
 HAS_NEVER_CHECK_COMMON_NAME = hasattr(_sslmod, "HOSTFLAG_NEVER_CHECK_SUBJECT")
 
