@@ -980,29 +980,54 @@ done:
 
 /* ---- peer and session information ---------------------------------- */
 
+/* These read (or, for post-handshake auth, change) the SSL, so each holds
+ * the connection lock: NOARGS methods run their body through locked(). */
+typedef PyObject *(*noargs_body)(sslmod_conn *self);
+
 static PyObject *
-conn_getpeercert(PyObject *op, PyObject *args)
+locked(PyObject *op, noargs_body body)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    int taken = lock_gil(self);
+    PyObject *res = body(self);
+    unlock(self, taken);
+    return res;
+}
+
+static PyObject *
+conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
     X509 *cert = NULL;
-    int der = 0;
+    int der = 0, verified = 0, finished, taken;
 
-    if (!PyArg_ParseTuple(args, "|p:getpeercert", &der)) {
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError, "getpeercert expected at most 1 argument, got %zd",
+                     nargs);
         goto done;
     }
-    if (!SSL_is_init_finished(self->ssl)) {
+    if (nargs == 1 && (der = PyObject_IsTrue(args[0])) < 0) {
+        goto done;
+    }
+    taken = lock_gil(self);
+    finished = SSL_is_init_finished(self->ssl);
+    if (finished) {
+        cert = SSL_get1_peer_certificate(self->ssl);   /* our own reference */
+        verified = (SSL_get_verify_mode(self->ssl) & SSL_VERIFY_PEER) != 0;
+    }
+    unlock(self, taken);
+    if (!finished) {
         PyErr_SetString(PyExc_ValueError, "handshake not done yet");
         goto done;
     }
-    cert = SSL_get1_peer_certificate(self->ssl);
     if (cert == NULL) {
         res = Py_NewRef(Py_None);
     }
     else if (der) {
         res = sslmod_cert_der(cert);
     }
-    else if ((SSL_get_verify_mode(self->ssl) & SSL_VERIFY_PEER) == 0) {
+    else if (!verified) {
         res = PyDict_New();   /* not verified: nothing vouches for its content */
     }
     else {
@@ -1014,11 +1039,12 @@ done:
 }
 
 static PyObject *
-conn_cipher(PyObject *op, PyObject *unused)
+conn_cipher(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl);
-    (void)unused;
+    int taken = lock_gil(self);
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl);   /* static table */
+    unlock(self, taken);
     if (cipher == NULL) {
         return Py_NewRef(Py_None);
     }
@@ -1026,12 +1052,10 @@ conn_cipher(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_shared_ciphers(PyObject *op, PyObject *unused)
+shared_ciphers_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL, *item = NULL;
     STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(self->ssl);
-    (void)unused;
 #if PY_VERSION_HEX < 0x030A0000
     /* 3.9's _ssl lists the connection's own cipher list. */
     STACK_OF(SSL_CIPHER) *theirs = NULL;
@@ -1070,12 +1094,10 @@ done:
 }
 
 static PyObject *
-conn_compression(PyObject *op, PyObject *unused)
+compression_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     const COMP_METHOD *comp = SSL_get_current_compression(self->ssl);
     const char *name;
-    (void)unused;
     if (comp == NULL || COMP_get_type(comp) == NID_undef) {
         return Py_NewRef(Py_None);
     }
@@ -1087,15 +1109,16 @@ conn_compression(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_version(PyObject *op, PyObject *unused)
+conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    const char *v;
-    (void)unused;
-    if (!SSL_is_init_finished(self->ssl)) {
-        return Py_NewRef(Py_None);   /* nothing is negotiated yet */
+    const char *v = NULL;
+    int taken = lock_gil(self);
+    /* Nothing is negotiated before the handshake is done. */
+    if (SSL_is_init_finished(self->ssl)) {
+        v = SSL_get_version(self->ssl);    /* a static string */
     }
-    v = SSL_get_version(self->ssl);
+    unlock(self, taken);
     if (v == NULL || strcmp(v, "unknown") == 0) {
         return Py_NewRef(Py_None);
     }
@@ -1103,17 +1126,23 @@ conn_version(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_selected_alpn_protocol(PyObject *op, PyObject *unused)
+conn_selected_alpn_protocol(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res;
     const unsigned char *proto = NULL;
     unsigned int len = 0;
-    (void)unused;
+    /* PROTO points into the SSL: copy it before the lock goes. */
+    int taken = lock_gil(self);
     SSL_get0_alpn_selected(self->ssl, &proto, &len);
     if (proto == NULL || len == 0) {
-        return Py_NewRef(Py_None);
+        res = Py_NewRef(Py_None);
     }
-    return PyUnicode_FromStringAndSize((const char *)proto, len);
+    else {
+        res = PyUnicode_FromStringAndSize((const char *)proto, len);
+    }
+    unlock(self, taken);
+    return res;
 }
 
 static PyObject *
@@ -1125,6 +1154,7 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
     unsigned char buf[EVP_MAX_MD_SIZE * 2];
     size_t len;
     const char *name;
+    int taken;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:get_channel_binding", kwlist,
                                      &cb_type)) {
@@ -1152,12 +1182,14 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
     /* RFC 5929: tls-unique is the first Finished message of the latest
      * handshake: the client's in a full handshake, the server's in an
      * abbreviated (resumed) one. */
+    taken = lock_gil(self);
     if (SSL_session_reused(self->ssl) ^ !self->server_side) {
         len = SSL_get_finished(self->ssl, buf, sizeof(buf));
     }
     else {
         len = SSL_get_peer_finished(self->ssl, buf, sizeof(buf));
     }
+    unlock(self, taken);
     if (len == 0) {
         res = Py_NewRef(Py_None);
     }
@@ -1170,10 +1202,8 @@ done:
 }
 
 static PyObject *
-conn_verify_client_post_handshake(PyObject *op, PyObject *unused)
+verify_client_post_handshake_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
-    (void)unused;
     if (SSL_verify_client_post_handshake(self->ssl) != 1) {
         return SSLMOD_RAISE_QUEUE(self->state, "post-handshake authentication failed");
     }
@@ -1183,11 +1213,9 @@ conn_verify_client_post_handshake(PyObject *op, PyObject *unused)
 /* The chain methods came with 3.10 (public in 3.13); sslmod has them on
  * every interpreter. */
 static PyObject *
-conn_get_verified_chain(PyObject *op, PyObject *unused)
+get_verified_chain_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     STACK_OF(X509) *chain = SSL_get0_verified_chain(self->ssl);
-    (void)unused;
     if (chain == NULL) {
         return Py_NewRef(Py_None);
     }
@@ -1195,13 +1223,11 @@ conn_get_verified_chain(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_get_unverified_chain(PyObject *op, PyObject *unused)
+get_unverified_chain_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL, *leaf = NULL;
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(self->ssl);
     X509 *peer = NULL;
-    (void)unused;
 
     if (chain == NULL) {
         res = Py_NewRef(Py_None);
@@ -1227,22 +1253,51 @@ done:
     return res;
 }
 
+static PyObject *
+conn_shared_ciphers(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, shared_ciphers_body);
+}
+
+static PyObject *
+conn_compression(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, compression_body);
+}
+
+static PyObject *
+conn_verify_client_post_handshake(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, verify_client_post_handshake_body);
+}
+
+static PyObject *
+conn_get_verified_chain(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, get_verified_chain_body);
+}
+
+static PyObject *
+conn_get_unverified_chain(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, get_unverified_chain_body);
+}
+
 /* ---- attributes ---------------------------------------------------- */
 
 static PyObject *
-conn_get_context(PyObject *op, void *closure)
+conn_get_context(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    (void)closure;
     return Py_NewRef(self->ctx ? (PyObject *)self->ctx : Py_None);
 }
 
 static int
-conn_set_context(PyObject *op, PyObject *value, void *closure)
+conn_set_context(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     sslmod_context *old;
-    (void)closure;
+    int taken, ok;
 
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
@@ -1253,7 +1308,10 @@ conn_set_context(PyObject *op, PyObject *value, void *closure)
         return -1;
     }
     /* Typically called by an SNI callback to serve another certificate. */
-    if (SSL_set_SSL_CTX(self->ssl, ((sslmod_context *)value)->ctx) == NULL) {
+    taken = lock_gil(self);   /* re-entrant: an SNI callback runs under it */
+    ok = SSL_set_SSL_CTX(self->ssl, ((sslmod_context *)value)->ctx) != NULL;
+    unlock(self, taken);
+    if (!ok) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot switch the SSLContext");
         return -1;
     }
@@ -1264,20 +1322,18 @@ conn_set_context(PyObject *op, PyObject *value, void *closure)
 }
 
 static PyObject *
-conn_get_owner(PyObject *op, void *closure)
+conn_get_owner(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *owner = weak_get(self->owner);
-    (void)closure;
     return owner != NULL ? owner : Py_NewRef(Py_None);
 }
 
 static int
-conn_set_owner(PyObject *op, PyObject *value, void *closure)
+conn_set_owner(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *ref;
-    (void)closure;
 
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
@@ -1291,28 +1347,28 @@ conn_set_owner(PyObject *op, PyObject *value, void *closure)
 }
 
 static PyObject *
-conn_get_server_side(PyObject *op, void *closure)
+conn_get_server_side(PyObject *op, void *Py_UNUSED(closure))
 {
-    (void)closure;
     return PyBool_FromLong(((sslmod_conn *)op)->server_side);
 }
 
 static PyObject *
-conn_get_server_hostname(PyObject *op, void *closure)
+conn_get_server_hostname(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    (void)closure;
     return Py_NewRef(self->server_hostname ? self->server_hostname : Py_None);
 }
 
 static PyObject *
-conn_get_session(PyObject *op, void *closure)
+conn_get_session(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     SSL_SESSION *sess;
-    (void)closure;
+    int taken;
 
+    taken = lock_gil(self);
     sess = SSL_get1_session(self->ssl);
+    unlock(self, taken);
     if (sess == NULL) {
         return Py_NewRef(Py_None);
     }
@@ -1320,17 +1376,23 @@ conn_get_session(PyObject *op, void *closure)
 }
 
 static int
-conn_set_session(PyObject *op, PyObject *value, void *closure)
+conn_set_session(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
-    (void)closure;
-    return set_session((sslmod_conn *)op, value);
+    sslmod_conn *self = (sslmod_conn *)op;
+    int taken = lock_gil(self);
+    int rc = set_session(self, value);
+    unlock(self, taken);
+    return rc;
 }
 
 static PyObject *
-conn_get_session_reused(PyObject *op, void *closure)
+conn_get_session_reused(PyObject *op, void *Py_UNUSED(closure))
 {
-    (void)closure;
-    return PyBool_FromLong(SSL_session_reused(((sslmod_conn *)op)->ssl));
+    sslmod_conn *self = (sslmod_conn *)op;
+    int taken = lock_gil(self);
+    int reused = SSL_session_reused(self->ssl);
+    unlock(self, taken);
+    return PyBool_FromLong(reused);
 }
 
 /* ---- the type ------------------------------------------------------ */
@@ -1354,7 +1416,7 @@ static PyMethodDef conn_methods[] = {
      "shutdown($self, /)\n--\n\n"
      "Send close_notify and wait for the peer's; return the socket (None for\n"
      "a MemoryBIO connection)."},
-    {"getpeercert", conn_getpeercert, METH_VARARGS,
+    {"getpeercert", (PyCFunction)(void (*)(void))conn_getpeercert, METH_FASTCALL,
      "getpeercert($self, der=False, /)\n--\n\n"
      "The peer's certificate: a dict (empty when it was not verified), its DER\n"
      "bytes when der is true, or None when the peer sent none."},
