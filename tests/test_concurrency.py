@@ -27,21 +27,21 @@ TIMEOUT_IDS = ["blocking", "timeout"]
 
 
 def closed_read_outcome(mod, via_sslobj):
-    """What a read on an already closed SSLSocket gives, in MOD."""
-    holder = {}
-
-    def server(s):
-        holder["done"].wait(TIMEOUT)
-
-    holder["done"] = threading.Event()
-    with Server(server_context(mod), server) as srv:
+    """What a read on an already closed socket gives in MOD: the outcome of
+    _sslobj.read(), and for SSLSocket.recv() the same, except that an EOF
+    error reads as b"" (suppress_ragged_eofs)."""
+    done = threading.Event()
+    with Server(server_context(mod), lambda s: done.wait(TIMEOUT)) as srv:
         c = connect(client_context(mod), srv.addr)
         obj = c._sslobj
         c.close()
         try:
-            return capture(obj.read, 100) if via_sslobj else ("ok", b"")
+            outcome = capture(obj.read, 100)
         finally:
-            holder["done"].set()
+            done.set()
+    if not via_sslobj and outcome[0] == "raise" and outcome[1] == "SSLEOFError":
+        return ("ok", b"")
+    return outcome
 
 
 def _blocked_read(mod, timeout, via_sslobj, action):
@@ -106,12 +106,11 @@ def test_close_ends_a_blocked_read(impl, std, timeout, action, via_sslobj):
 @pytest.mark.parametrize("timeout", TIMEOUTS, ids=TIMEOUT_IDS)
 def test_shutdown_ends_a_blocked_read(impl, std, timeout):
     """shutdown(SHUT_RDWR) from another thread ends the read at once, as in
-    the stdlib: an unexpected EOF."""
+    the stdlib (an unexpected EOF)."""
     outcome, took = _blocked_read(impl, timeout, True, "shutdown")
-    expected, _ = _blocked_read(std, timeout, True, "shutdown")
+    expected, std_took = _blocked_read(std, timeout, True, "shutdown")
     assert outcome == expected
-    assert outcome[1] == "SSLEOFError"
-    assert took < PROMPT, took
+    assert took < PROMPT, (took, std_took)
 
 
 def test_deadline_ends_a_wait_on_a_reused_fd(impl):
