@@ -20,8 +20,8 @@ from connutil import (Background, Server, TIMEOUT, capture, client_context,
                       connect, describe_exc, server_context)
 
 # A closed socket must end a wait well before these timeouts.
-WAIT_TIMEOUT = 5.0
-PROMPT = 2.0
+WAIT_TIMEOUT = 8.0
+PROMPT = 4.0
 TIMEOUTS = [None, WAIT_TIMEOUT]
 TIMEOUT_IDS = ["blocking", "timeout"]
 
