@@ -330,10 +330,14 @@ sslmod_groups_group(PyObject *op, PyObject *unused)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     const char *name = NULL;
+    PyObject *res;
+    int taken;
     (void)unused;
 
+    /* NAME points into OpenSSL's constant tables: safe after unlocking. */
+    taken = sslmod_conn_lock_gil(self);
     if (!SSL_is_init_finished(self->ssl)) {
-        return Py_NewRef(Py_None);
+        goto done;
     }
 #ifdef SSLMOD_HAS_GET0_GROUP_NAME
     name = SSL_get0_group_name(self->ssl);
@@ -347,8 +351,11 @@ sslmod_groups_group(PyObject *op, PyObject *unused)
         }
     }
 #endif
+done:
     ERR_clear_error();
-    return name_or_none(name);
+    sslmod_conn_unlock(self, taken);
+    res = name_or_none(name);
+    return res;
 }
 
 #ifndef SSLMOD_HAS_SIGNATURE_NAME
@@ -426,9 +433,12 @@ sigalg(sslmod_conn *self, int client)
 {
     int peer = client ? self->server_side : !self->server_side;
     const char *name = NULL;
+    int taken;
 
+    /* NAME is one of OpenSSL's (or our table's) constants. */
+    taken = sslmod_conn_lock_gil(self);
     if (!SSL_is_init_finished(self->ssl)) {
-        return Py_NewRef(Py_None);
+        goto done;
     }
 #ifdef SSLMOD_HAS_SIGNATURE_NAME
     if (!(peer ? SSL_get0_peer_signature_name(self->ssl, &name)
@@ -438,7 +448,9 @@ sigalg(sslmod_conn *self, int client)
 #else
     name = signature_name(self->ssl, peer);
 #endif
+done:
     ERR_clear_error();
+    sslmod_conn_unlock(self, taken);
     return name_or_none(name);
 }
 

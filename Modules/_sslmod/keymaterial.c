@@ -9,39 +9,38 @@
 #define TLS_EXPORTER_LABEL "EXPORTER-Channel-Binding"
 #define TLS_EXPORTER_LENGTH 32
 
-/* Whether SELF's handshake has completed; else ValueError. */
-static int
-require_handshake(sslmod_conn *self)
-{
-    if (!SSL_is_init_finished(self->ssl)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "keying material cannot be exported before the handshake "
-                        "has completed");
-        return -1;
-    }
-    return 0;
-}
-
 /* LENGTH bytes exported from SELF's session under LABEL, with CONTEXT
  * (USE_CONTEXT 0: no context at all, which differs from an empty one
- * before TLS 1.3).  The GIL is released while the PRF/HKDF runs.  New
+ * before TLS 1.3).  The PRF/HKDF runs without the GIL, under the
+ * connection lock.  ValueError before the handshake has completed.  New
  * bytes, or NULL with an exception. */
 static PyObject *
 export(sslmod_conn *self, const char *label, size_t label_len, Py_ssize_t length,
        const unsigned char *context, size_t context_len, int use_context)
 {
     PyObject *out = NULL, *res = NULL;
-    int ok;
+    int ok = 0, finished, taken;
 
     out = PyBytes_FromStringAndSize(NULL, length);
     if (out == NULL) {
         goto done;
     }
     Py_BEGIN_ALLOW_THREADS
-    ok = SSL_export_keying_material(self->ssl, (unsigned char *)PyBytes_AS_STRING(out),
-                                    (size_t)length, label, label_len, context,
-                                    context_len, use_context);
+    taken = sslmod_conn_lock_nogil(self);
+    finished = SSL_is_init_finished(self->ssl);
+    if (finished) {
+        ok = SSL_export_keying_material(self->ssl, (unsigned char *)PyBytes_AS_STRING(out),
+                                        (size_t)length, label, label_len, context,
+                                        context_len, use_context);
+    }
+    sslmod_conn_unlock(self, taken);
     Py_END_ALLOW_THREADS
+    if (!finished) {
+        PyErr_SetString(PyExc_ValueError,
+                        "keying material cannot be exported before the handshake "
+                        "has completed");
+        goto done;
+    }
     if (ok != 1) {
         SSLMOD_RAISE_QUEUE(self->state, "keying material export failed");
         goto done;
@@ -153,9 +152,6 @@ sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
     if (given[2] != Py_None && bytes_arg(given[2], "context", 0, &ctx_view, &ctx_enc) < 0) {
         goto done;
     }
-    if (require_handshake(self) < 0) {
-        goto done;
-    }
     res = export(self, label_view.buf, (size_t)label_view.len, length,
                  ctx_view.obj ? ctx_view.buf : NULL,
                  ctx_view.obj ? (size_t)ctx_view.len : 0, given[2] != Py_None);
@@ -168,15 +164,19 @@ done:
 PyObject *
 sslmod_keymat_channel_binding(sslmod_conn *self)
 {
-    int version;
+    int finished, version, extms, taken;
 
-    if (!SSL_is_init_finished(self->ssl)) {
+    taken = sslmod_conn_lock_gil(self);
+    finished = SSL_is_init_finished(self->ssl);
+    version = SSL_version(self->ssl);
+    extms = SSL_get_extms_support(self->ssl);
+    sslmod_conn_unlock(self, taken);
+    if (!finished) {
         return Py_NewRef(Py_None);     /* as tls-unique before the handshake */
     }
     /* RFC 9266 section 3: before TLS 1.3 the exporter binds the channel
      * only with the extended master secret (RFC 7627). */
-    version = SSL_version(self->ssl);
-    if (version < TLS1_3_VERSION && SSL_get_extms_support(self->ssl) != 1) {
+    if (version < TLS1_3_VERSION && extms != 1) {
         PyErr_SetString(PyExc_ValueError, "'tls-exporter' channel binding needs TLS 1.3 "
                         "or the extended master secret extension (RFC 9266)");
         return NULL;

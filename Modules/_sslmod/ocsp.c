@@ -346,15 +346,22 @@ sslmod_ocsp_response(PyObject *op, PyObject *unused)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     const unsigned char *der = NULL;
-    long len;
+    PyObject *res;
+    long len = 0;
+    int taken;
     (void)unused;
 
-    if (!SSL_is_init_finished(self->ssl)) {
-        return Py_NewRef(Py_None);
+    /* Copied while the lock keeps the SSL's buffer where it is. */
+    taken = sslmod_conn_lock_gil(self);
+    if (SSL_is_init_finished(self->ssl)) {
+        len = SSL_get_tlsext_status_ocsp_resp(self->ssl, &der);
     }
-    len = SSL_get_tlsext_status_ocsp_resp(self->ssl, &der);
     if (der == NULL || len <= 0) {
-        return Py_NewRef(Py_None);
+        res = Py_NewRef(Py_None);
     }
-    return PyBytes_FromStringAndSize((const char *)der, (Py_ssize_t)len);
+    else {
+        res = PyBytes_FromStringAndSize((const char *)der, (Py_ssize_t)len);
+    }
+    sslmod_conn_unlock(self, taken);
+    return res;
 }

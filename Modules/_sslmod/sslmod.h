@@ -223,8 +223,15 @@ typedef struct sslmod_conn {
     int handshake_done;
     int shutdown_seen_zero;
     /* An exception raised by a Python callback while OpenSSL ran; the
-     * OpenSSL call fails, and the caller re-raises this afterwards. */
+     * OpenSSL call fails, and the caller re-raises this afterwards.  Never
+     * outlives the method call that ran the callback. */
     PyObject *pending_exc;
+    /* Serialises every OpenSSL call on SSL (an SSL is not thread-safe).
+     * Waited for only without the GIL; never held while waiting on the
+     * socket.  LOCK_OWNER is the holding thread's ident (0: none), so that
+     * a callback running under the lock may call back into this object. */
+    PyThread_type_lock lock;
+    unsigned long lock_owner;
     /* ocsp.c: why the stapled OCSP response was refused (a static
      * string), for errors.c's verify_message; NULL if it was not. */
     const char *ocsp_failure;
@@ -315,6 +322,15 @@ int sslmod_context_setup(PyObject *module, sslmod_state *st);
 /* connection.c: the _SSLSocket type.                                   */
 /* ------------------------------------------------------------------ */
 int sslmod_conn_setup(PyObject *module, sslmod_state *st);
+/* read(size[, buffer]) as each interpreter's _ssl parses it: 3.9 takes
+ * SIZE as a C int (PyArg "i" messages) and names the method without its
+ * class when refusing keywords. */
+#if PY_VERSION_HEX < 0x030A0000
+#  define SSLMOD_READ_SIZE_IS_INT 1
+#  define SSLMOD_READ_NO_KEYWORDS "read() takes no keyword arguments"
+#else
+#  define SSLMOD_READ_NO_KEYWORDS "_SSLSocket.read() takes no keyword arguments"
+#endif
 /* Make a connection for _wrap_socket (SOCK != NULL, INBIO/OUTBIO NULL) or
  * _wrap_bio (SOCK NULL).  HOSTNAME is str or None; OWNER and SESSION may be
  * None.  New reference or NULL. */
@@ -331,23 +347,28 @@ typedef enum {
     SSLMOD_SOCK_READY = 0,     /* the fd is ready */
     SSLMOD_SOCK_TIMEOUT,       /* the deadline passed */
     SSLMOD_SOCK_CLOSED,        /* the socket has been closed (fd -1) */
-    SSLMOD_SOCK_NONBLOCKING,   /* timeout 0: the caller must not wait */
     SSLMOD_SOCK_ERROR          /* poll() failed; errno is set */
 } sslmod_sock_status;
 
 /* Monotonic clock in nanoseconds. */
 long long sslmod_monotonic_ns(void);
-/* The deadline TIMEOUT_NS from now, or -1 (no deadline) if TIMEOUT_NS < 0. */
-long long sslmod_deadline(long long timeout_ns);
+/* The deadline TIMEOUT_NS after START_NS, or -1 (no deadline) if
+ * TIMEOUT_NS < 0 or too far away to represent. */
+long long sslmod_deadline(long long start_ns, long long timeout_ns);
 /* SOCK's fileno() (-1 once closed) and gettimeout() in nanoseconds (-1:
  * blocking, 0: non-blocking).  0, or -1 with an exception set. */
 int sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd,
                        long long *timeout_ns);
 /* Wait until FD is readable (WRITING == 0) or writable.  DEADLINE_NS is a
- * sslmod_monotonic_ns() time, or -1 to wait forever.  Call WITHOUT the GIL.
+ * sslmod_monotonic_ns() time, or -1 to wait forever; once it has passed,
+ * TIMEOUT is returned without looking at the fd.  Call WITHOUT the GIL.
  * A signal (EINTR) returns READY, so the caller runs the handlers and
  * retries. */
 sslmod_sock_status sslmod_sock_wait(int fd, int writing, long long deadline_ns);
+/* A BIO on FD (not owned: never closed) whose reads and writes never block,
+ * whatever the fd's O_NONBLOCK flag; BIO_set_fd/BIO_get_fd work on it.
+ * NULL on failure (OpenSSL error queue set).  Needs no GIL. */
+BIO *sslmod_sock_bio_new(int fd);
 
 /* ------------------------------------------------------------------ */
 /* membio.c / session.c                                                 */
@@ -468,6 +489,13 @@ int sslmod_trust_add_cadata(X509_STORE *store, const char *data, size_t len, int
 #  define SSLMOD_HAS_SIGNATURE_NAME 1        /* SSL_get0_(peer_)signature_name */
 #  define SSLMOD_HAS_IMPLEMENTED_GROUPS 1    /* SSL_CTX_get0_implemented_groups */
 #endif
+
+/* connection.c: its connection lock, for the connection methods below
+ * (lock_nogil without the GIL, lock_gil with it; both re-entrant: 0 when
+ * this thread holds the lock already).  See sslmod_conn.lock. */
+int sslmod_conn_lock_nogil(sslmod_conn *self);
+int sslmod_conn_lock_gil(sslmod_conn *self);
+void sslmod_conn_unlock(sslmod_conn *self, int taken);
 
 /* certload.c: load_cert_chain() with certdata/keydata (from memory). */
 /* The method itself (METH_VARARGS | METH_KEYWORDS); without certdata and
