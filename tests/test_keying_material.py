@@ -260,3 +260,32 @@ def test_out_of_memory():
         assert pair.client.export_keying_material("EXPERIMENTAL-x", 16, b"ctx") == expected
         assert len(pair.client.get_channel_binding("tls-exporter")) == 32
     assert _under_nomemory(export, 60) > 0
+
+
+def test_concurrent_with_a_blocked_read():
+    # The exporter and the other new connection queries take the connection
+    # lock, which a read blocked on the socket does not hold: they neither
+    # wait for the read nor race with it.
+    import threading
+    import sslmod
+    release = threading.Event()
+
+    def server(s):
+        release.wait(cu.TIMEOUT)
+        s.sendall(b"late\n")
+        return s.recv(10)
+
+    sctx = cu.server_context(sslmod)
+    sctx.set_ocsp_response(None)
+    with cu.Server(sctx, server) as srv:
+        with cu.connect(cu.client_context(sslmod), srv.addr) as s:
+            reader = cu.Background(s.recv, 5)
+            first = s.export_keying_material("EXPERIMENTAL-x", 32)
+            for _ in range(200):
+                assert s.export_keying_material("EXPERIMENTAL-x", 32) == first
+                assert s.get_channel_binding("tls-exporter")
+                assert s.group() and s.server_sigalg() and s.ocsp_response() is None
+            release.set()
+            assert reader.result() == b"late\n"
+            s.sendall(b"ok")
+    assert srv.outcome == ("ok", b"ok")
