@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import CERTS, load_impl
+from conftest import CERTS
 
 PASSWORD = b"somepass"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
