@@ -22,7 +22,8 @@ def _sslmod_only(request):
     """In the suite's self-check mode (SSLMOD_TEST_IMPLS=stdlib,...) the
     interpreter's ssl has none of this: say so instead of failing."""
     if "impl_name" in request.fixturenames:
-        beyond_stdlib(request.getfixturevalue("impl_name"), "load_cert_chain(certdata=) is sslmod's (issue 9)")
+        beyond_stdlib(request.getfixturevalue("impl_name"),
+                      "load_cert_chain(certdata=) is sslmod's (issue 9)")
 
 
 def openssl_convert(*args, data):

@@ -23,7 +23,8 @@ def _sslmod_only(request):
     """In the suite's self-check mode (SSLMOD_TEST_IMPLS=stdlib,...) the
     interpreter's ssl has none of this: say so instead of failing."""
     if "impl_name" in request.fixturenames:
-        beyond_stdlib(request.getfixturevalue("impl_name"), "3.15's group/sigalg API is sslmod's on this interpreter (issue 9)")
+        beyond_stdlib(request.getfixturevalue("impl_name"),
+                      "3.15's group/sigalg API is sslmod's on this interpreter (issue 9)")
 
 VERSIONS = ["-tls1_2", "-tls1_3"]
 

@@ -16,7 +16,8 @@ def _sslmod_only(request):
     """In the suite's self-check mode (SSLMOD_TEST_IMPLS=stdlib,...) the
     interpreter's ssl has none of this: say so instead of failing."""
     if "impl_name" in request.fixturenames:
-        beyond_stdlib(request.getfixturevalue("impl_name"), "HAS_PHA/HAS_PSK_TLS13 are sslmod's on this interpreter (issue 9)")
+        beyond_stdlib(request.getfixturevalue("impl_name"),
+                      "HAS_PHA/HAS_PSK_TLS13 are sslmod's on this interpreter (issue 9)")
 
 PSK = bytes.fromhex("a1b2c3d4e5f60718293a4b5c6d7e8f90")
 
