@@ -405,3 +405,42 @@ def test_server_abrupt_close_by_gnutls_cli(std, impl, version):
     assert ref[0] == "ok", ref
     outcome = ref[1]["server"][0]
     assert outcome[0] == "ok" and outcome[1]["eof"] == b"", outcome
+
+
+# ---------------------------------------------------------------------------
+# A malicious peer OpenSSL would not serve
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("verify", [True, False], ids=["verify", "no-verify"])
+def test_CVE_2019_5010_empty_distribution_point_from_gnutls(std, impl, tmp_path, verify):
+    """CVE-2019-5010 with the attack's real shape: the peer's certificate
+    has a CRL distribution point with no distributionPoint (OpenSSL 3
+    refuses to serve it, GnuTLS does not).  A verifying client refuses it
+    as the stdlib does; a non-verifying one gets an empty getpeercert()
+    and the certificate's bytes, and decoding those bytes gives what the
+    stdlib's decoder gives: no NULL dereference anywhere."""
+    import ssl as std_ssl
+    import test_cve
+    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID
+    chain, _ = test_cve.make_leaf(
+        tmp_path, "emptydp", "localhost", sans=[x509.DNSName("localhost")],
+        raw_extensions=[(ExtensionOID.CRL_DISTRIBUTION_POINTS,
+                         test_cve.EMPTY_DP_VALUES["empty-point"])])
+
+    def scenario(mod):
+        with gu.gnutls_serv(leaf="emptydp", certdir=str(tmp_path)) as (p, port, o):
+            ctx = cu.client_context(mod, verify=verify)
+            with cu.connect(ctx, (gu.HOST, port)) as s:
+                der = s.getpeercert(True)
+                pem = tmp_path / ("peer-%s.pem" % mod.__name__)
+                pem.write_text(std_ssl.DER_cert_to_PEM_cert(der))
+                core = mod._ssl if hasattr(mod, "_ssl") else mod._sslmod
+                return {"dict": s.getpeercert(), "decoded": core._test_decode_cert(str(pem))}
+    ref = cu.check_same(scenario, std, impl)
+    if verify:
+        assert ref[1] == "SSLCertVerificationError", ref
+    else:
+        assert ref[0] == "ok", ref
+        assert ref[1]["dict"] == {}
+        assert ref[1]["decoded"]["subject"] == ((("commonName", "localhost"),),)
