@@ -9,6 +9,7 @@ from Debian's gnutls-bin: without them these tests fail (see
 tests/gnutlsutil.py; SSLMOD_NO_GNUTLS=<reason> skips them on purpose).
 """
 import socket
+import sys
 
 import pytest
 
@@ -231,7 +232,8 @@ def test_client_abrupt_close_by_gnutls_serv(std, impl, version, ragged):
                 gu.kill_now(p)
                 return {"echo": echo, "after": s.recv(10)}
     ref = cu.check_same(scenario, std, impl)
-    if ragged:
+    if ragged or sys.version_info < (3, 10):
+        # 3.9's ssl reports OpenSSL 3's unexpected EOF as a clean one
         assert ref[0] == "ok" and ref[1]["after"] == b"", ref
     else:
         assert ref[1] == "SSLEOFError", ref
