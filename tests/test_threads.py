@@ -439,7 +439,12 @@ def test_reader_and_writer_threads_on_one_connection(impl, timeout):
     numbered blocks while another reads the echo, on the same connection,
     in blocking mode and with a timeout.  Every byte comes back in order;
     neither thread errs nor hangs (the writer must not be held up by the
-    reader waiting for data)."""
+    reader waiting for data).  The stdlib runs too, in blocking mode only:
+    with a timeout its socket is non-blocking underneath, and its
+    unserialized SSL_read and SSL_write on one SSL then break the stream
+    (SSLEOFError, or bytes missing, in about one run in three here)."""
+    if impl in ("stdlib", "stdlib_copy") and timeout is not None:
+        pytest.skip("the interpreter's ssl corrupts this stream (no per-connection lock)")
     result = run_scenario("reader_writer", impl, timeout=timeout)
     assert result["stuck"] == [False, False], result
     assert result["errors"] == [], result
