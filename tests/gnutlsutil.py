@@ -114,6 +114,16 @@ class Output:
         return self.data.decode("latin-1")
 
 
+def _tool_env():
+    """The environment for the GnuTLS tools: ours, without the sanitizer
+    runtime the ASan CI run preloads (it is for sslmod, and in gnutls-cli
+    it keeps the process from ending when its stdin closes)."""
+    env = dict(os.environ)
+    for name in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS"):
+        env.pop(name, None)
+    return env
+
+
 def _kill(proc):
     if proc.stdin is not None:
         with contextlib.suppress(OSError):
@@ -137,7 +147,8 @@ def gnutls_serv(*args, leaf="server-rsa", certdir):
             [GNUTLS_SERV, "--echo", "-p", str(port),
              "--x509certfile", os.path.join(certdir, leaf + "-chain.pem"),
              "--x509keyfile", os.path.join(certdir, leaf + ".key"), *args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=_tool_env())
         out = Output(proc)
         try:
             out.wait_for(rb"listening on IPv4 [^\n]* port %d\.\.\.done" % port)
@@ -162,7 +173,8 @@ def gnutls_cli(port, *args, certdir):
     proc = subprocess.Popen(
         [GNUTLS_CLI, "-p", str(port), "--x509cafile", os.path.join(certdir, "ca.pem"),
          "--sni-hostname", "localhost", "--verify-hostname", "localhost", *args, HOST],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=_tool_env())
     try:
         yield proc, Output(proc)
     finally:

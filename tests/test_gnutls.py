@@ -348,6 +348,7 @@ def test_server_requires_gnutls_client_cert(std, impl, version, with_cert):
             return "client gave up: %s" % str(exc).splitlines()[0][:60]
     ref = cu.check_same(scenario, std, impl)
     if with_cert:
+        assert isinstance(ref[1], dict), ref
         assert ref[1]["server"][0][1]["peer"] == "sslmod test client", ref
     else:
         outcome = ref[1]["server"][0] if isinstance(ref[1], dict) else None
