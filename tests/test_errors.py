@@ -211,7 +211,6 @@ BAD_INPUTS = {
         ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname=".example"), True),
     "pem_to_der": (lambda ssl: ssl.PEM_cert_to_DER_cert("nope"), "ValueError"),
     "der_to_pem_type": (lambda ssl: ssl.DER_cert_to_PEM_cert("text"), True),
-    "time_format": (lambda ssl: ssl.cert_time_to_seconds("yesterday"), "ValueError"),
 }
 
 
