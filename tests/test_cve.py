@@ -302,7 +302,7 @@ def injected(request):
 @pytest.fixture(params=["selfsigned", "wrong-host"])
 def bad_https(request):
     ctx = (_selfsigned_context() if request.param == "selfsigned"
-           else clientutil.server_context("wrong-host"))
+           else cu.server_context(clientutil.REF.ssl, "wrong-host"))
     with clientutil.serving(_ServedHTTPS(ctx)) as server:
         yield request.param, server
 
@@ -329,7 +329,7 @@ def test_CVE_2014_9365_urlopen_refuses_bad_server(injected, trust_ca, bad_https)
         try:
             urllib.request.urlopen(server.url(), timeout=clientutil.TIMEOUT).close()
         except urllib.error.URLError as exc:
-            return clientutil.describe_exc(exc)
+            return clientutil.exc_report(exc)
         finally:
             urllib.request.install_opener(None)
         return "fetched without complaint"
@@ -349,7 +349,7 @@ def test_CVE_2014_9365_http_client_refuses_bad_server(injected, trust_ca, bad_ht
         try:
             conn.request("GET", "/")
         except clientutil.REF.ssl.SSLError as exc:
-            return clientutil.describe_exc(exc)
+            return clientutil.exc_report(exc)
         finally:
             conn.close()
         return "request sent without complaint"

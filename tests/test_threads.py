@@ -583,6 +583,6 @@ def test_recv_with_timeout_after_close_and_fd_reuse(impl):
     r = run_scenario("blocked_recv", impl, how="close+reuse", timeout=2.0)
     assert not r["blocked_at_bound"], r
     assert r["after_action"] < 2.0 + WAKE_BOUND, r
-    assert r["result"] is not None and (r["result"] == "data b''" or
-                                        r["result"].endswith("Error")), r
+    assert r["result"] is not None and (r["result"] in ("data b''", "timeout") or
+                                        r["result"].endswith("Error")), r   # 3.9: timeout
     assert r["cpu"] < 2.0, r
