@@ -21,7 +21,7 @@ import textwrap
 
 import pytest
 
-from conftest import CERTS_DIR, IMPLS
+from conftest import CERTS_DIR, IMPLS, beyond_stdlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHILD_TIMEOUT = 110          # pytest-timeout is 120 s per test
@@ -338,7 +338,7 @@ def shared_context(ssl, workdir, seconds=3.0, workers=10, mutators=MUTATORS,
 # in most runs all sixteen threads end up waiting for the GIL with no
 # holder and the process makes no progress, in others it dies of SIGSEGV
 # (also with the key-log thread left out).  So it runs on sslmod only.
-STDLIB_DOES_NOT_SURVIVE = ("the interpreter's ssl hangs or crashes in this scenario "
+STDLIB_DOES_NOT_SURVIVE = ("it hangs or crashes in this scenario "
                            "(see the comment above the test)")
 
 
@@ -352,8 +352,7 @@ def test_sixteen_threads_share_one_context(impl, tmp_path):
     and cert_store_stats().  No crash, no thread stuck, and every verdict
     right: a good certificate always verifies, a bad one always fails
     with its own verify code."""
-    if impl in ("stdlib", "stdlib_copy"):
-        pytest.skip(STDLIB_DOES_NOT_SURVIVE)      # only in the self-check run
+    beyond_stdlib(impl, STDLIB_DOES_NOT_SURVIVE)   # (only in the self-check run)
     result = run_scenario("shared_context", impl, workdir=str(tmp_path))
     counts = result["counts"]
     assert result["threads"] == 16
@@ -444,8 +443,7 @@ def test_reader_and_writer_threads_on_one_connection(impl, timeout):
     the stream breaks (SSLEOFError, "bad record mac", bytes missing) in
     about one run in three with a timeout and now and then in blocking
     mode under load; so the stdlib is not run here."""
-    if impl in ("stdlib", "stdlib_copy"):
-        pytest.skip("the interpreter's ssl corrupts this stream (no per-connection lock)")
+    beyond_stdlib(impl, "it corrupts this stream (no per-connection lock)")
     result = run_scenario("reader_writer", impl, timeout=timeout)
     assert result["stuck"] == [False, False], result
     assert result["errors"] == [], result
