@@ -290,3 +290,8 @@ def main(argv=None):
         return cert_command(args)
     parser.print_usage(sys.stderr)
     return 2
+
+
+def main_exit():
+    """Entry point of the ``sslmod`` console script."""
+    sys.exit(main())
