@@ -37,8 +37,6 @@ html_theme_options = {
     "source_repository": None,
     "navigation_with_keys": True,
 }
-pygments_style = "sphinx"
-pygments_dark_style = "monokai"
 
 # No network at build time: the stdlib's inventory is not fetched.
 intersphinx_mapping = {}
