@@ -167,11 +167,29 @@ def _wait_for_ticket(tls, budget=0.5):
         tls.setblocking(True)
 
 
+def _connect_first(addresses, timeout):
+    """A connected socket to the first of ADDRESSES that accepts (as
+    socket.create_connection does, after the name lookup)."""
+    error = None
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error if error is not None else OSError("no address to connect to")
+
+
 def connect(args, host, port, ctx, session=None):
     """One connection: (facts, chain DER list).  Raises on failure."""
     name = args.servername or host
+    looked_up = time.perf_counter()
+    addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     start = time.perf_counter()
-    raw = socket.create_connection((host, port), timeout=args.timeout)
+    raw = _connect_first(addresses, args.timeout)
     try:
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         connected = time.perf_counter()
@@ -200,7 +218,8 @@ def connect(args, host, port, ctx, session=None):
                 "ticket_lifetime_hint": sess.ticket_lifetime_hint if sess is not None else None,
                 "reused": tls.session_reused,
             },
-            "timings_ms": {"tcp_connect": round((connected - start) * 1000, 3),
+            "timings_ms": {"lookup": round((start - looked_up) * 1000, 3),
+                           "tcp_connect": round((connected - start) * 1000, 3),
                            "handshake": round((done - connected) * 1000, 3)},
         }
         chain = tls.get_unverified_chain() or []
@@ -260,7 +279,8 @@ def print_report(report, out, paint):
     w("connected to %s (%s:%d, SNI %s)" % (report["peer"], report["host"], report["port"],
                                           report["servername"]))
     t = report["timings_ms"]
-    w("  timings    TCP connect %.1f ms, TLS handshake %.1f ms" % (t["tcp_connect"], t["handshake"]))
+    w("  timings    name lookup %.1f ms, TCP connect %.1f ms, TLS handshake %.1f ms"
+      % (t["lookup"], t["tcp_connect"], t["handshake"]))
     w("  protocol   " + str(report["protocol"]))
     c = report["cipher"]
     w("  cipher     %s (%s bits)" % (c["name"], c["bits"]) if c else "  cipher     none")

@@ -420,7 +420,7 @@ def check_schema(report):
     assert set(report["cipher"]) == {"name", "protocol", "bits"}
     assert isinstance(report["cipher"]["bits"], int)
     assert set(report["session"]) == {"ticket", "ticket_lifetime_hint", "reused"}
-    assert set(report["timings_ms"]) == {"tcp_connect", "handshake"}
+    assert set(report["timings_ms"]) == {"lookup", "tcp_connect", "handshake"}
     assert all(isinstance(v, float) and v >= 0 for v in report["timings_ms"].values())
     assert report["chain"], "no certificate in the chain"
     for cert in report["chain"]:
@@ -458,7 +458,8 @@ def test_client_good_chain():
     assert "\x1b[" not in out    # no colour on a pipe
     assert re.search(r"^connected to 127\.0\.0\.1:%d \(localhost:%d, SNI localhost\)$"
                      % (port, port), out, re.M), out
-    assert re.search(r"^  timings    TCP connect \d+\.\d ms, TLS handshake \d+\.\d ms$", out, re.M)
+    assert re.search(r"^  timings    name lookup \d+\.\d ms, TCP connect \d+\.\d ms, "
+                     r"TLS handshake \d+\.\d ms$", out, re.M), out
     assert re.search(r"^  protocol   TLSv1\.3$", out, re.M)
     assert re.search(r"^certificate chain \(2 sent by the server\):$", out, re.M)
     assert re.search(r"^   0 subject    C=XX, O=sslmod tests, CN=localhost$", out, re.M)
