@@ -513,6 +513,11 @@ sslmod_exec(PyObject *module)
     if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout) {
         goto done;
     }
+    st->trust = sslmod_trust_cache_new();
+    if (st->trust == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     if (sslmod_errors_setup(module, st) < 0
         || sslmod_certificate_setup(module, st) < 0
         || sslmod_membio_setup(module, st) < 0
@@ -559,7 +564,11 @@ sslmod_clear(PyObject *module)
 static void
 sslmod_free(void *module)
 {
+    sslmod_state *st = get_state((PyObject *)module);
     sslmod_clear((PyObject *)module);
+    /* Contexts hold their own references to the stores they use. */
+    sslmod_trust_cache_free(st->trust);
+    st->trust = NULL;
 }
 
 static PyModuleDef_Slot sslmod_slots[] = {

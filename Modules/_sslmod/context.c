@@ -322,6 +322,11 @@ context_dealloc(sslmod_context *self)
         PyThread_free_lock(self->keylog_lock);
     }
     PyMem_Free(self->alpn_protocols);
+    for (int i = 0; i < self->n_retired_stores; i++) {
+        X509_STORE_free(self->retired_stores[i]);
+    }
+    PyMem_Free(self->retired_stores);
+    free(self->store_dir);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -946,21 +951,118 @@ done:
     return res;
 }
 
-/* Whether ERR, after d2i_X509_bio() failed, only means "no more input".
- * 3.12+ accept only a clean end; older interpreters also shrug off a
- * stray byte or two (a header that cannot be read). */
+/* ---- the trust store (shared through truststore.c) ----------------- */
+
+/* Make STORE the context's store.  The old one stays alive until the
+ * context dies: a handshake in another thread may be verifying with it.
+ * 0, or -1 with an exception. */
 static int
-der_at_end(unsigned long err)
+swap_store(sslmod_context *self, X509_STORE *store)
 {
-    if (err == 0) {
-        return 1;
+    X509_STORE *old = SSL_CTX_get_cert_store(self->ctx);
+    X509_STORE **list;
+
+    list = PyMem_Realloc(self->retired_stores,
+                         sizeof(*list) * (size_t)(self->n_retired_stores + 1));
+    if (list == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
-#if PY_VERSION_HEX < 0x030C0000
-    if (ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG) {
-        return 1;
+    self->retired_stores = list;
+    if (old != NULL) {
+        X509_STORE_up_ref(old);
+        list[self->n_retired_stores++] = old;
     }
-#endif
+    SSL_CTX_set1_cert_store(self->ctx, store);   /* takes its own reference */
     return 0;
+}
+
+static void
+forget_shared(sslmod_context *self)
+{
+    free(self->store_dir);
+    self->store_dir = NULL;
+    self->store_state = SSLMOD_STORE_OWN;
+}
+
+/* Before changing the context's store: if it is shared, replace it with a
+ * private copy.  0, or -1 with an exception. */
+static int
+own_store(sslmod_context *self)
+{
+    X509_STORE *copy = NULL;
+    int rc = -1;
+
+    if (self->store_state != SSLMOD_STORE_SHARED) {
+        self->store_state = SSLMOD_STORE_OWN;
+        return 0;
+    }
+    copy = X509_STORE_new();
+    if (copy == NULL
+        || !sslmod_trust_merge(copy, SSL_CTX_get_cert_store(self->ctx),
+                               (sslmod_trust_kind)self->store_kind, self->store_dir)) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot copy the trust store");
+        goto done;
+    }
+    if (swap_store(self, copy) < 0) {
+        goto done;
+    }
+    forget_shared(self);
+    rc = 0;
+done:
+    X509_STORE_free(copy);
+    return rc;
+}
+
+/* Trust SRC, parsed once per process: an empty store is replaced by the
+ * shared one, any other gets its certificates added.  1 done, 0 when the
+ * source does not load cleanly (the caller loads it the ordinary way, into
+ * a store that is now the context's own, to raise the ordinary error), -1
+ * with an exception. */
+static int
+trust_shared(sslmod_context *self, const sslmod_trust_source *src)
+{
+    X509_STORE *shared;
+    int rc = -1;
+
+    Py_BEGIN_ALLOW_THREADS
+    shared = sslmod_trust_get(self->state->trust, src);
+    Py_END_ALLOW_THREADS
+    if (shared == NULL) {
+        rc = own_store(self) < 0 ? -1 : 0;
+        goto done;
+    }
+    if (self->store_state == SSLMOD_STORE_EMPTY) {
+        char *dir = NULL;
+        if (src->kind == SSLMOD_TRUST_LOCATIONS && src->dir != NULL) {
+            dir = strdup(src->dir);
+            if (dir == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        if (swap_store(self, shared) < 0) {
+            free(dir);
+            goto done;
+        }
+        self->store_state = SSLMOD_STORE_SHARED;
+        self->store_kind = (int)src->kind;
+        self->store_dir = dir;
+        rc = 1;
+        goto done;
+    }
+    if (own_store(self) < 0) {
+        goto done;
+    }
+    if (!sslmod_trust_merge(SSL_CTX_get_cert_store(self->ctx), shared, src->kind,
+                            src->dir)) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot add to the trust store");
+        goto done;
+    }
+    rc = 1;
+done:
+    X509_STORE_free(shared);
+    return rc;
 }
 
 /* Add every certificate of DATA (PEM text if PEM, else concatenated DER)
@@ -968,60 +1070,37 @@ der_at_end(unsigned long err)
 static int
 load_cadata(sslmod_context *self, const char *data, Py_ssize_t len, int pem)
 {
-    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
-    BIO *bio = NULL;
-    X509 *cert = NULL;
-    int loaded = 0, rc = -1;
+    sslmod_trust_source src = {SSLMOD_TRUST_CADATA, NULL, NULL, data, (size_t)len, pem};
+    int rc = -1, shared;
 
     if (len > INT_MAX) {
         PyErr_SetString(PyExc_OverflowError, "cadata is too long");
         goto done;
     }
-    bio = BIO_new_mem_buf(data, (int)len);
-    if (bio == NULL) {
-        SSLMOD_RAISE_QUEUE(self->state, "cannot read cadata");
+    shared = trust_shared(self, &src);
+    if (shared != 0) {
+        rc = shared < 0 ? -1 : 0;
         goto done;
     }
     ERR_clear_error();
-    for (;;) {
-        unsigned long err;
-        cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
-        if (cert == NULL) {
-            err = ERR_peek_last_error();
-            if (loaded == 0) {
-                /* The stdlib names the format's "nothing here" error,
-                 * whatever OpenSSL's queue says. */
-                sslmod_err_raise_msg(self->state, NULL, 0,
-                    pem ? "no start line: cadata does not contain a certificate"
-                        : "not enough data: cadata does not contain a certificate",
-                    __FILE__, __LINE__);
-                goto done;
-            }
-            /* Running out of input after at least one certificate is the
-             * normal way out; anything else (a broken or truncated
-             * certificate) is an error. */
-            if ((pem && ERR_GET_LIB(err) == ERR_LIB_PEM
-                 && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
-                || (!pem && der_at_end(err))) {
-                ERR_clear_error();
-                break;
-            }
-            SSLMOD_RAISE_QUEUE(self->state, "cannot load cadata");
-            goto done;
-        }
-        /* OpenSSL 3 skips a certificate the store already has. */
-        if (!X509_STORE_add_cert(store, cert)) {
-            SSLMOD_RAISE_QUEUE(self->state, "cannot add a certificate to the store");
-            goto done;
-        }
-        X509_free(cert);
-        cert = NULL;
-        loaded++;
+    switch (sslmod_trust_add_cadata(SSL_CTX_get_cert_store(self->ctx), data, (size_t)len,
+                                    pem)) {
+    case SSLMOD_CADATA_OK:
+        rc = 0;
+        break;
+    case SSLMOD_CADATA_EMPTY:
+        /* The stdlib names the format's "nothing here" error, whatever
+         * OpenSSL's queue says. */
+        sslmod_err_raise_msg(self->state, NULL, 0,
+            pem ? "no start line: cadata does not contain a certificate"
+                : "not enough data: cadata does not contain a certificate",
+            __FILE__, __LINE__);
+        break;
+    default:
+        SSLMOD_RAISE_QUEUE(self->state, "cannot load cadata");
+        break;
     }
-    rc = 0;
 done:
-    X509_free(cert);
-    BIO_free(bio);
     return rc;
 }
 
@@ -1081,9 +1160,24 @@ context_load_verify_locations(sslmod_context *self, PyObject *args, PyObject *kw
     }
 
     if (cafile_b != NULL || capath_b != NULL) {
-        int ok, saved_errno = 0;
+        int ok, saved_errno = 0, shared = 0;
         const char *f = cafile_b ? PyBytes_AS_STRING(cafile_b) : NULL;
         const char *d = capath_b ? PyBytes_AS_STRING(capath_b) : NULL;
+        sslmod_trust_source src = {SSLMOD_TRUST_LOCATIONS, f, d, NULL, 0, 0};
+        /* A directory alone is only a lazy lookup: nothing to share. */
+        if (f != NULL) {
+            shared = trust_shared(self, &src);
+        }
+        else {
+            shared = own_store(self);
+        }
+        if (shared < 0) {
+            goto done;
+        }
+        if (shared == 1) {
+            res = Py_NewRef(Py_None);
+            goto done;
+        }
         Py_BEGIN_ALLOW_THREADS
         errno = 0;
         ok = SSL_CTX_load_verify_locations(self->ctx, f, d);
@@ -1108,8 +1202,13 @@ done:
 static PyObject *
 context_set_default_verify_paths(sslmod_context *self, PyObject *unused)
 {
-    int ok;
+    int ok, shared;
+    sslmod_trust_source src = {SSLMOD_TRUST_DEFAULT, NULL, NULL, NULL, 0, 0};
     (void)unused;
+    shared = trust_shared(self, &src);
+    if (shared != 0) {
+        return shared < 0 ? NULL : Py_NewRef(Py_None);
+    }
     Py_BEGIN_ALLOW_THREADS
     ok = SSL_CTX_set_default_verify_paths(self->ctx);
     Py_END_ALLOW_THREADS

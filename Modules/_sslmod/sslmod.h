@@ -47,6 +47,8 @@ typedef struct sslmod_state {
     PyObject *socket_timeout;         /* socket.timeout (TimeoutError on 3.10+) */
     PyObject *str_fileno;             /* interned "fileno" */
     PyObject *str_gettimeout;         /* interned "gettimeout" */
+
+    struct sslmod_trust_cache *trust; /* parsed trust sources (truststore.c) */
 } sslmod_state;
 
 /* The state of the module that defined TYPE or one of its bases; works for
@@ -147,7 +149,16 @@ typedef struct sslmod_context {
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
     PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
+    /* The trust store (truststore.c): SSLMOD_STORE_EMPTY as SSL_CTX_new made
+     * it, SHARED with other contexts (copy before changing it), or OWN. */
+    int store_state;
+    int store_kind;                /* SHARED: the sslmod_trust_kind it holds */
+    char *store_dir;               /* SHARED: its directory lookup (malloc'd) */
+    X509_STORE **retired_stores;   /* replaced stores, kept until dealloc: a */
+    int n_retired_stores;          /* handshake may still be verifying with one */
 } sslmod_context;
+
+enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
 
 /* MemoryBIO (membio.c). */
 typedef struct sslmod_membio {
@@ -356,5 +367,43 @@ unsigned int sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
                                   unsigned char *psk, unsigned int max_psk_len);
 unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity,
                                   unsigned char *psk, unsigned int max_psk_len);
+
+/* ------------------------------------------------------------------ */
+/* truststore.c: trust sources parsed once per module, shared between   */
+/* contexts as read-only X509_STOREs.  No GIL needed; no Python object. */
+/* ------------------------------------------------------------------ */
+typedef enum {
+    SSLMOD_TRUST_DEFAULT,      /* set_default_verify_paths() */
+    SSLMOD_TRUST_LOCATIONS,    /* load_verify_locations(cafile, capath) */
+    SSLMOD_TRUST_CADATA        /* load_verify_locations(cadata=...) */
+} sslmod_trust_kind;
+
+typedef struct {
+    sslmod_trust_kind kind;
+    const char *file;          /* LOCATIONS: the CA file, or NULL */
+    const char *dir;           /* LOCATIONS: the CA directory, or NULL */
+    const char *data;          /* CADATA: PEM text or DER bytes */
+    size_t len;
+    int pem;
+} sslmod_trust_source;
+
+typedef struct sslmod_trust_cache sslmod_trust_cache;
+
+sslmod_trust_cache *sslmod_trust_cache_new(void);
+void sslmod_trust_cache_free(sslmod_trust_cache *cache);
+/* The shared store for SRC (a new reference), parsed now if the cache has
+ * none or the file changed on disk; NULL if SRC does not load cleanly: the
+ * caller then loads it the ordinary way, which reports the error. */
+X509_STORE *sslmod_trust_get(sslmod_trust_cache *cache, const sslmod_trust_source *src);
+/* Add SHARED's certificates and CRLs, and the lazy lookups of a source of
+ * KIND (DIR for LOCATIONS), to DST.  1 ok, 0 failure (OpenSSL queue). */
+int sslmod_trust_merge(X509_STORE *dst, X509_STORE *shared, sslmod_trust_kind kind,
+                       const char *dir);
+
+/* Add the certificates of cadata to STORE; a certificate STORE already has
+ * is skipped.  OK, EMPTY (no certificate at all), or ERROR (a broken
+ * certificate after good ones, or no memory: the OpenSSL queue says). */
+enum { SSLMOD_CADATA_OK = 0, SSLMOD_CADATA_EMPTY, SSLMOD_CADATA_ERROR };
+int sslmod_trust_add_cadata(X509_STORE *store, const char *data, size_t len, int pem);
 
 #endif /* SSLMOD_H */
