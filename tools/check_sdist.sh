@@ -25,7 +25,7 @@ python -m build -o "$work/dist" "$root" > "$work/build.log" 2>&1 || {
   cat "$work/build.log"; echo "check_sdist: python -m build failed" >&2; exit 1; }
 sdist=$(ls "$work"/dist/sslmod-*.tar.gz)
 wheel=$(ls "$work"/dist/sslmod-*.whl)
-version=$(python -c 'import re,sys; print(re.search(r"sslmod-(.+)\.tar\.gz$", sys.argv[1]).group(1))' "$sdist")
+version=$(basename "$sdist" .tar.gz); version=${version#sslmod-}
 echo "built $(basename "$sdist") and $(basename "$wheel")"
 
 say "sdist contents"
