@@ -8,7 +8,7 @@ usable as the interpreter's ``_ssl``.
 """
 from ._version import __version__
 
-from ._inject import inject, extract, link_exceptions as _link_exceptions
+from ._inject import inject, extract
 
 _OWN = ("inject", "extract", "__version__")
 
@@ -27,8 +27,6 @@ def _load_api():
 
 
 _api = _load_api()
-# So that "except ssl.SSLError" in stdlib code catches ours (see _inject).
-_link_exceptions()
 
 
 def __getattr__(name):

@@ -496,6 +496,31 @@ done:
 
 /* ---- module lifecycle --------------------------------------------- */
 
+/* Keep _socket.socket, the type _wrap_socket accepts, in the state, so
+ * wrapping a socket does not import a module.  0 or -1. */
+static int
+load_socket_type(sslmod_state *st)
+{
+    PyObject *mod = PyImport_ImportModule("_socket");
+    int rc = -1;
+
+    if (mod == NULL) {
+        goto done;
+    }
+    st->socket_type = PyObject_GetAttrString(mod, "socket");
+    if (st->socket_type == NULL) {
+        goto done;
+    }
+    if (!PyType_Check(st->socket_type)) {
+        PyErr_SetString(PyExc_TypeError, "_socket.socket is not a type");
+        goto done;
+    }
+    rc = 0;
+done:
+    Py_XDECREF(mod);
+    return rc;
+}
+
 static int
 sslmod_exec(PyObject *module)
 {
@@ -508,6 +533,9 @@ sslmod_exec(PyObject *module)
         goto done;
     }
     st->socket_timeout = PyObject_GetAttrString(socket_mod, "timeout");
+    if (st->socket_timeout == NULL || load_socket_type(st) < 0) {
+        goto done;
+    }
     st->str_fileno = PyUnicode_InternFromString("fileno");
     st->str_gettimeout = PyUnicode_InternFromString("gettimeout");
     if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout) {
@@ -539,7 +567,7 @@ done:
     X(SSLError) X(SSLCertVerificationError) X(SSLZeroReturnError) \
     X(SSLWantReadError) X(SSLWantWriteError) X(SSLSyscallError) X(SSLEOFError) \
     X(lib_codes_to_names) X(err_codes_to_names) X(err_names_to_codes) \
-    X(socket_timeout) X(str_fileno) X(str_gettimeout)
+    X(socket_timeout) X(socket_type) X(str_fileno) X(str_gettimeout)
 
 static int
 sslmod_traverse(PyObject *module, visitproc visit, void *arg)

@@ -76,13 +76,69 @@ chain_pending_exc(sslmod_conn *self)
     sslmod_exc_restore(exc);
 }
 
+/* ---- the connection lock ------------------------------------------- */
+
+/* Take SELF's lock.  Call WITHOUT the GIL: a thread holding the lock may
+ * need the GIL for a callback.  Returns 1 when taken, 0 when this thread
+ * holds it already (a callback that calls back into SELF). */
+static int
+lock_nogil(sslmod_conn *self)
+{
+    unsigned long me = PyThread_get_thread_ident();
+
+    if (__atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED) == me) {
+        return 0;
+    }
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    __atomic_store_n(&self->lock_owner, me, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* The same with the GIL held: try first; if another thread has the lock,
+ * wait for it with the GIL released. */
+static int
+lock_gil(sslmod_conn *self)
+{
+    unsigned long me = PyThread_get_thread_ident();
+
+    if (__atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED) == me) {
+        return 0;
+    }
+    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+    __atomic_store_n(&self->lock_owner, me, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* Release what lock_nogil/lock_gil returned TAKEN for; GIL or not. */
+static void
+unlock(sslmod_conn *self, int taken)
+{
+    if (taken) {
+        __atomic_store_n(&self->lock_owner, 0UL, __ATOMIC_RELAXED);
+        PyThread_release_lock(self->lock);
+    }
+}
+
+/* ---- waiting on the socket ----------------------------------------- */
+
+/* A long wait wakes up this often to see whether another thread closed
+ * the socket (closing an fd does not wake a poll() on it). */
+#define WAIT_SLICE_NS (100LL * 1000000LL)
+
 /* What one socket-mode operation needs to know about its socket. */
 typedef struct {
     PyObject *sock;            /* strong ref, or NULL in BIO mode */
     int fd;
     long long timeout_ns;      /* -1 blocking, 0 non-blocking */
+    long long start_ns;        /* when the operation began */
     long long deadline_ns;     /* -1: none */
 } conn_io;
+
+#define CONN_IO_INIT {NULL, -1, -1, 0, -1}
 
 static void
 io_release(conn_io *io)
@@ -90,20 +146,29 @@ io_release(conn_io *io)
     Py_CLEAR(io->sock);
 }
 
-/* Fill IO for one operation on SELF, and bring the socket BIO up to date
- * with the socket: its fd (-1 once closed, so OpenSSL never touches a
- * reused descriptor) and whether it is non-blocking.  0, or -1 with an
- * exception set. */
+/* Point the socket BIO at FD: -1 once the socket is closed, so that
+ * OpenSSL never touches a descriptor that has been reused. */
+static void
+io_set_bio_fd(sslmod_conn *self, int fd)
+{
+    BIO *bio = SSL_get_rbio(self->ssl);
+    int cur = -1;
+
+    if (bio != NULL) {
+        BIO_get_fd(bio, &cur);
+        if (cur != fd) {
+            BIO_set_fd(bio, fd, BIO_NOCLOSE);
+        }
+    }
+}
+
+/* Fill IO for one operation on SELF and bring the socket BIO up to date
+ * with the socket.  0, or -1 with an exception set. */
 static int
 io_prepare(sslmod_conn *self, conn_io *io)
 {
     int rc = -1;
-    BIO *bio;
 
-    io->sock = NULL;
-    io->fd = -1;
-    io->timeout_ns = -1;
-    io->deadline_ns = -1;
     if (self->sock == NULL) {
         rc = 0;    /* BIO mode */
         goto done;
@@ -117,16 +182,9 @@ io_prepare(sslmod_conn *self, conn_io *io)
     if (sslmod_sock_params(self->state, io->sock, &io->fd, &io->timeout_ns) < 0) {
         goto done;
     }
-    bio = SSL_get_rbio(self->ssl);
-    if (bio != NULL) {
-        int cur = -1;
-        BIO_get_fd(bio, &cur);
-        if (cur != io->fd) {
-            BIO_set_fd(bio, io->fd, BIO_NOCLOSE);
-        }
-        BIO_set_nbio(bio, io->timeout_ns >= 0);
-    }
-    io->deadline_ns = sslmod_deadline(io->timeout_ns);
+    io_set_bio_fd(self, io->fd);
+    io->start_ns = sslmod_monotonic_ns();
+    io->deadline_ns = sslmod_deadline(io->start_ns, io->timeout_ns);
     rc = 0;
 done:
     if (rc < 0) {
@@ -135,15 +193,39 @@ done:
     return rc;
 }
 
-/* After an OpenSSL call failed with SSL_ERROR, decide whether to wait for
- * the socket and try again.  Returns 1 to retry, 0 when the caller must
- * raise the OpenSSL error (BIO mode, non-blocking sockets, real errors),
- * -1 with an exception set (timeout, closed socket, signal handler). */
+/* Look at the socket again after a wait: another thread may have closed
+ * it (or given it another fd) or changed its timeout.  A socket that is
+ * gone leaves the BIO on fd -1, so the retried call fails as a call on a
+ * closed socket does.  0, or -1 with an exception set. */
 static int
-io_wait(sslmod_conn *self, conn_io *io, int ssl_error,
-        const char *read_timeout_msg, const char *write_timeout_msg)
+io_recheck(sslmod_conn *self, conn_io *io)
+{
+    int fd;
+    long long timeout_ns;
+
+    if (sslmod_sock_params(self->state, io->sock, &fd, &timeout_ns) < 0) {
+        return -1;
+    }
+    if (fd != io->fd) {
+        io->fd = -1;
+        io_set_bio_fd(self, -1);
+    }
+    if (timeout_ns != io->timeout_ns) {
+        io->timeout_ns = timeout_ns;
+        io->deadline_ns = sslmod_deadline(io->start_ns, timeout_ns);
+    }
+    return 0;
+}
+
+/* After an OpenSSL call failed with SSL_ERROR, wait for the socket without
+ * the GIL and without SELF's lock.  Returns 1 to retry, 0 when the caller
+ * must raise the OpenSSL error (BIO mode, non-blocking sockets, real
+ * errors), -1 with an exception set (timeout, signal handler, poll()). */
+static int
+io_wait(sslmod_conn *self, conn_io *io, int ssl_error, const char *timeout_msg)
 {
     sslmod_sock_status status;
+    long long until;
     int writing;
 
     if (ssl_error == SSL_ERROR_WANT_READ) {
@@ -155,36 +237,64 @@ io_wait(sslmod_conn *self, conn_io *io, int ssl_error,
     else {
         return 0;
     }
-    if (io->sock == NULL || io->timeout_ns == 0) {
-        return 0;
+    for (;;) {
+        if (io->sock == NULL || io->timeout_ns == 0) {
+            return 0;
+        }
+        if (io->fd < 0) {
+            return 0;    /* closed, and the call was tried on fd -1 already */
+        }
+        /* Ctrl-C during a long blocking read lands here. */
+        if (PyErr_CheckSignals() < 0) {
+            return -1;
+        }
+        until = sslmod_monotonic_ns() + WAIT_SLICE_NS;
+        if (io->deadline_ns >= 0 && io->deadline_ns < until) {
+            until = io->deadline_ns;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        status = sslmod_sock_wait(io->fd, writing, until);
+        Py_END_ALLOW_THREADS
+        if (status == SSLMOD_SOCK_ERROR) {
+            PyErr_SetFromErrno(PyExc_OSError);
+            return -1;
+        }
+        if (io_recheck(self, io) < 0) {
+            return -1;
+        }
+        if (io->fd < 0) {
+            return 1;    /* closed meanwhile: the retry fails as on a closed socket */
+        }
+        if (status == SSLMOD_SOCK_READY) {
+            return PyErr_CheckSignals() < 0 ? -1 : 1;
+        }
+        if (io->deadline_ns >= 0 && sslmod_monotonic_ns() >= io->deadline_ns) {
+            PyErr_SetString(self->state->socket_timeout, timeout_msg);
+            return -1;
+        }
+        /* The slice ended: look at the socket again and go on waiting. */
     }
-    /* A blocking socket only wants again after EINTR: Ctrl-C lands here,
-     * so run the handlers before waiting any longer. */
-    if (PyErr_CheckSignals() < 0) {
-        return -1;
+}
+
+/* The common tail of handshake, read, write and shutdown after their
+ * OpenSSL call failed as INFO says: wait and return 1 to try again, or
+ * raise (the OpenSSL error, a timeout ...) with any exception a callback
+ * left chained to it, and return -1. */
+static int
+io_retry(sslmod_conn *self, conn_io *io, const sslmod_errinfo *info,
+         const char *read_timeout_msg, const char *write_timeout_msg)
+{
+    int again = io_wait(self, io, info->ssl_error,
+                        info->ssl_error == SSL_ERROR_WANT_WRITE ? write_timeout_msg
+                                                                : read_timeout_msg);
+    if (again > 0) {
+        return 1;
     }
-    Py_BEGIN_ALLOW_THREADS
-    status = sslmod_sock_wait(io->fd, writing, io->deadline_ns);
-    Py_END_ALLOW_THREADS
-    switch (status) {
-    case SSLMOD_SOCK_READY:
-        /* Ready, or poll() was interrupted by a signal: handlers first. */
-        return PyErr_CheckSignals() < 0 ? -1 : 1;
-    case SSLMOD_SOCK_TIMEOUT:
-        PyErr_SetString(self->state->socket_timeout,
-                        writing ? write_timeout_msg : read_timeout_msg);
-        return -1;
-    case SSLMOD_SOCK_CLOSED:
-        SSLMOD_RAISE_MSG(self->state, self->state->SSLError, 0,
-                         "Underlying socket has been closed.");
-        return -1;
-    case SSLMOD_SOCK_NONBLOCKING:
-        return 0;
-    case SSLMOD_SOCK_ERROR:
-    default:
-        PyErr_SetFromErrno(PyExc_OSError);
-        return -1;
+    if (again == 0) {
+        SSLMOD_RAISE(self->state, info, self);
     }
+    chain_pending_exc(self);
+    return -1;
 }
 
 /* The "return value" of an SSL_*_ex call for sslmod_err_capture, which
@@ -363,87 +473,74 @@ done:
     return rc;
 }
 
-PyObject *
-sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
-                   sslmod_membio *outbio, int server_side, PyObject *hostname,
-                   PyObject *owner, PyObject *session)
+/* Server side: ask for a certificate after the handshake only if one may
+ * be asked for during it.  Client side: offer post-handshake auth. */
+static void
+setup_post_handshake_auth(sslmod_conn *self)
 {
-    sslmod_state *st = ctx->state;
-    PyTypeObject *type = st->conn_type;
-    sslmod_conn *self = NULL;
-    BIO *bio = NULL;
-    int fd = -1;
-    long long timeout_ns = -1;
-
-    self = (sslmod_conn *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        goto error;
+    if (!self->ctx->post_handshake_auth) {
+        return;
     }
-    self->state = st;
-    self->server_side = server_side ? 1 : 0;
-    self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
-
-    self->ssl = SSL_new(ctx->ctx);
-    if (self->ssl == NULL) {
-        SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
-        goto error;
-    }
-    SSL_set_app_data(self->ssl, self);    /* borrowed: callbacks find us */
-    /* A non-blocking write may be retried from another buffer object with
-     * the same bytes; renegotiation must not surface as WANT_READ. */
-    SSL_set_mode(self->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
-
-    if (ctx->post_handshake_auth) {
-        if (server_side) {
-            /* Only ask for a certificate later if one may be asked for now. */
-            int mode = SSL_get_verify_mode(self->ssl);
-            if (mode & SSL_VERIFY_PEER) {
-                SSL_set_verify(self->ssl, mode | SSL_VERIFY_POST_HANDSHAKE,
-                               SSL_get_verify_callback(self->ssl));
-            }
-        }
-        else {
-            SSL_set_post_handshake_auth(self->ssl, 1);
-        }
-    }
-
-    if (sock != NULL) {
-        if (sslmod_sock_params(st, sock, &fd, &timeout_ns) < 0) {
-            goto error;
-        }
-        bio = BIO_new_socket(fd, BIO_NOCLOSE);
-        if (bio == NULL) {
-            SSLMOD_RAISE_QUEUE(st, "cannot make a socket BIO");
-            goto error;
-        }
-        BIO_set_nbio(bio, timeout_ns >= 0);
-        SSL_set_bio(self->ssl, bio, bio);   /* the BIO belongs to the SSL now */
-        bio = NULL;
-        self->sock = PyWeakref_NewRef(sock, NULL);
-        if (self->sock == NULL) {
-            goto error;
+    if (self->server_side) {
+        int mode = SSL_get_verify_mode(self->ssl);
+        if (mode & SSL_VERIFY_PEER) {
+            SSL_set_verify(self->ssl, mode | SSL_VERIFY_POST_HANDSHAKE,
+                           SSL_get_verify_callback(self->ssl));
         }
     }
     else {
-        /* SSL_set_bio takes over one reference to each BIO; the MemoryBIO
-         * objects keep their own. */
-        BIO_up_ref(inbio->bio);
-        BIO_up_ref(outbio->bio);
-        SSL_set_bio(self->ssl, inbio->bio, outbio->bio);
-        self->inbio = (sslmod_membio *)Py_NewRef((PyObject *)inbio);
-        self->outbio = (sslmod_membio *)Py_NewRef((PyObject *)outbio);
+        SSL_set_post_handshake_auth(self->ssl, 1);
     }
+}
 
+/* Socket mode: a non-blocking BIO on SOCK's fd, and a weak reference to
+ * SOCK.  0, or -1 with an exception set. */
+static int
+setup_socket(sslmod_conn *self, PyObject *sock)
+{
+    int fd = -1;
+    long long timeout_ns = -1;
+    BIO *bio;
+
+    if (sslmod_sock_params(self->state, sock, &fd, &timeout_ns) < 0) {
+        return -1;
+    }
+    bio = sslmod_sock_bio_new(fd);
+    if (bio == NULL) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot make a socket BIO");
+        return -1;
+    }
+    SSL_set_bio(self->ssl, bio, bio);   /* the BIO belongs to the SSL now */
+    self->sock = PyWeakref_NewRef(sock, NULL);
+    return self->sock != NULL ? 0 : -1;
+}
+
+/* BIO mode: SSL_set_bio takes over one reference to each BIO; the
+ * MemoryBIO objects keep their own, and SELF keeps the objects. */
+static void
+setup_membios(sslmod_conn *self, sslmod_membio *inbio, sslmod_membio *outbio)
+{
+    BIO_up_ref(inbio->bio);
+    BIO_up_ref(outbio->bio);
+    SSL_set_bio(self->ssl, inbio->bio, outbio->bio);
+    self->inbio = (sslmod_membio *)Py_NewRef((PyObject *)inbio);
+    self->outbio = (sslmod_membio *)Py_NewRef((PyObject *)outbio);
+}
+
+/* The end of the connection this is: SNI and hostname checks for a
+ * client.  0, or -1 with an exception set. */
+static int
+setup_role(sslmod_conn *self, PyObject *hostname)
+{
     if (hostname != NULL && hostname != Py_None) {
-        if (server_side) {
+        if (self->server_side) {
             self->server_hostname = Py_NewRef(hostname);
         }
         else if (setup_hostname(self, hostname) < 0) {
-            goto error;
+            return -1;
         }
     }
-
-    if (server_side) {
+    if (self->server_side) {
         SSL_set_accept_state(self->ssl);
     }
     else {
@@ -453,7 +550,51 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
         SSL_set_session_id_context(self->ssl, (const unsigned char *)"", 0);
         SSL_set_connect_state(self->ssl);
     }
+    return 0;
+}
 
+PyObject *
+sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
+                   sslmod_membio *outbio, int server_side, PyObject *hostname,
+                   PyObject *owner, PyObject *session)
+{
+    sslmod_state *st = ctx->state;
+    PyTypeObject *type = st->conn_type;
+    sslmod_conn *self = NULL;
+
+    self = (sslmod_conn *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        goto error;
+    }
+    self->state = st;
+    self->server_side = server_side ? 1 : 0;
+    self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
+    self->lock = PyThread_allocate_lock();
+    if (self->lock == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    self->ssl = SSL_new(ctx->ctx);
+    if (self->ssl == NULL) {
+        SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
+        goto error;
+    }
+    SSL_set_app_data(self->ssl, self);    /* borrowed: callbacks find us */
+    /* A non-blocking write may be retried from another buffer object with
+     * the same bytes; renegotiation must not surface as WANT_READ. */
+    SSL_set_mode(self->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+    setup_post_handshake_auth(self);
+    if (sock != NULL) {
+        if (setup_socket(self, sock) < 0) {
+            goto error;
+        }
+    }
+    else {
+        setup_membios(self, inbio, outbio);
+    }
+    if (setup_role(self, hostname) < 0) {
+        goto error;
+    }
     if (owner != NULL && owner != Py_None) {
         self->owner = PyWeakref_NewRef(owner, NULL);
         if (self->owner == NULL) {
@@ -466,7 +607,6 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
     return (PyObject *)self;
 
 error:
-    BIO_free(bio);
     Py_XDECREF(self);
     return NULL;
 }
@@ -515,6 +655,10 @@ conn_dealloc(PyObject *op)
         SSL_free(self->ssl);     /* frees the BIOs it owns too */
         self->ssl = NULL;
     }
+    if (self->lock != NULL) {
+        PyThread_free_lock(self->lock);   /* no method runs: nobody holds it */
+        self->lock = NULL;
+    }
     conn_clear(op);
     tp->tp_free(op);
     Py_DECREF(tp);
@@ -522,33 +666,35 @@ conn_dealloc(PyObject *op)
 
 /* ---- handshake, read, write, shutdown ------------------------------ */
 
+/* Each runs its OpenSSL call without the GIL, under SELF's lock, and
+ * captures the error state before the lock is let go; waits happen in
+ * io_retry, outside both.  An exception a callback left on SELF is
+ * raised (success) or chained (failure) before the method returns, so
+ * none outlives the call. */
+
 static PyObject *
-conn_do_handshake(PyObject *op, PyObject *unused)
+conn_do_handshake(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
-    conn_io io = {NULL, -1, -1, -1};
+    conn_io io = CONN_IO_INIT;
     sslmod_errinfo info;
-    int ret, again;
-    (void)unused;
+    int ret, taken;
 
     if (io_prepare(self, &io) < 0) {
         goto done;
     }
     for (;;) {
         Py_BEGIN_ALLOW_THREADS
+        taken = lock_nogil(self);
         ret = SSL_do_handshake(self->ssl);
         sslmod_err_capture(&info, self->ssl, ret);
+        unlock(self, taken);
         Py_END_ALLOW_THREADS
         if (ret == 1) {
             break;
         }
-        again = io_wait(self, &io, info.ssl_error, TIMEOUT_HANDSHAKE, TIMEOUT_HANDSHAKE);
-        if (again == 0) {
-            SSLMOD_RAISE(self->state, &info, self);
-        }
-        if (again <= 0) {
-            chain_pending_exc(self);
+        if (io_retry(self, &io, &info, TIMEOUT_HANDSHAKE, TIMEOUT_HANDSHAKE) < 0) {
             goto done;
         }
     }
@@ -562,48 +708,128 @@ done:
     return res;
 }
 
+/* read()'s SIZE argument, as each interpreter's _ssl converts it. */
+static int
+read_size(PyObject *arg, Py_ssize_t *len)
+{
+#ifdef SSLMOD_READ_SIZE_IS_INT
+    long v;
+    if (PyFloat_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "integer argument expected, got float");
+        return -1;
+    }
+    v = PyLong_AsLong(arg);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (v > INT_MAX || v < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError, v > INT_MAX
+                        ? "signed integer is greater than maximum"
+                        : "signed integer is less than minimum");
+        return -1;
+    }
+    *len = (Py_ssize_t)v;
+    return 0;
+#else
+    PyObject *index = PyNumber_Index(arg);
+    if (index == NULL) {
+        return -1;
+    }
+    *len = PyLong_AsSsize_t(index);
+    Py_DECREF(index);
+    return *len == -1 && PyErr_Occurred() ? -1 : 0;
+#endif
+}
+
+/* Parse read(size[, buffer]).  VIEW->obj is set when a buffer was given
+ * (the caller releases it).  0, or -1 with an exception set. */
+static int
+read_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+          Py_ssize_t *len, Py_buffer *view)
+{
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
+        PyErr_SetString(PyExc_TypeError, SSLMOD_READ_NO_KEYWORDS);
+        return -1;
+    }
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "_ssl._SSLSocket.read requires 1 to 2 arguments");
+        return -1;
+    }
+    if (read_size(args[0], len) < 0) {
+        return -1;
+    }
+    if (nargs == 2) {
+        if (PyObject_GetBuffer(args[1], view, PyBUF_WRITABLE) < 0) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "read() argument 2 must be read-write bytes-like object, not %.50s",
+                         args[1] == Py_None ? "None" : Py_TYPE(args[1])->tp_name);
+            return -1;
+        }
+        /* Sizes are the buffer's bytes, whatever its item size. */
+        if (*len <= 0 || *len > view->len) {
+            *len = view->len;
+        }
+    }
+    else if (*len < 0) {
+        PyErr_SetString(PyExc_ValueError, "size should not be negative");
+        return -1;
+    }
+    return 0;
+}
+
+/* Read up to LEN bytes into BUF; *COUNT is how many came.  0, or -1 with
+ * an exception set. */
+static int
+read_into(sslmod_conn *self, conn_io *io, char *buf, Py_ssize_t len, size_t *count)
+{
+    sslmod_errinfo info;
+    int ok, taken, peer_closed;
+
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        taken = lock_nogil(self);
+        errno = 0;
+        ok = SSL_read_ex(self->ssl, buf, (size_t)len, count);
+        sslmod_err_capture(&info, self->ssl, ex_ret(ok));
+        peer_closed = SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN;
+        unlock(self, taken);
+        Py_END_ALLOW_THREADS
+        if (ok) {
+            break;
+        }
+        if (info.ssl_error == SSL_ERROR_ZERO_RETURN && peer_closed) {
+            /* The peer's close_notify, and we have not answered yet: a
+             * clean end of stream reads as empty. */
+            ERR_clear_error();
+            *count = 0;
+            break;
+        }
+        if (io_retry(self, io, &info, TIMEOUT_READ, TIMEOUT_READ) < 0) {
+            return -1;
+        }
+    }
+    return take_pending_exc(self) ? -1 : 0;
+}
+
 static PyObject *
-conn_read(PyObject *op, PyObject *args)
+conn_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL, *bytes = NULL;
     Py_buffer view = {0};
-    conn_io io = {NULL, -1, -1, -1};
-    sslmod_errinfo info;
+    conn_io io = CONN_IO_INIT;
     Py_ssize_t len = 0;
     size_t count = 0;
     char *buf;
-    int ok, again;
 
-    if (PyTuple_GET_SIZE(args) < 1 || PyTuple_GET_SIZE(args) > 2) {
-        PyErr_SetString(PyExc_TypeError, "_ssl._SSLSocket.read requires 1 to 2 arguments");
+    if (read_args(args, nargs, kwnames, &len, &view) < 0) {
         goto done;
     }
-#if PY_VERSION_HEX < 0x030A0000
-    {
-        int ilen;   /* 3.9's _ssl takes an int here */
-        if (!PyArg_ParseTuple(args, "i|w*:read", &ilen, &view)) {
-            goto done;
-        }
-        len = ilen;
-    }
-#else
-    if (!PyArg_ParseTuple(args, "n|w*:read", &len, &view)) {
-        goto done;
-    }
-#endif
     if (view.obj != NULL) {
-        /* With a buffer: up to its size, and all of it when LEN <= 0. */
-        if (len <= 0 || len > view.len) {
-            len = view.len;
-        }
         buf = view.buf;
     }
     else {
-        if (len < 0) {
-            PyErr_SetString(PyExc_ValueError, "size should not be negative");
-            goto done;
-        }
         bytes = PyBytes_FromStringAndSize(NULL, len);
         if (bytes == NULL) {
             goto done;
@@ -613,51 +839,19 @@ conn_read(PyObject *op, PyObject *args)
     if (io_prepare(self, &io) < 0) {
         goto done;
     }
-    if (len == 0) {
-        goto finish;
-    }
-    for (;;) {
-        Py_BEGIN_ALLOW_THREADS
-        errno = 0;
-        ok = SSL_read_ex(self->ssl, buf, (size_t)len, &count);
-        sslmod_err_capture(&info, self->ssl, ex_ret(ok));
-        Py_END_ALLOW_THREADS
-        if (ok) {
-            break;
-        }
-        if (info.ssl_error == SSL_ERROR_ZERO_RETURN
-            && SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
-            /* The peer's close_notify, and we have not answered yet: a
-             * clean end of stream reads as empty. */
-            ERR_clear_error();
-            count = 0;
-            break;
-        }
-        again = io_wait(self, &io, info.ssl_error, TIMEOUT_READ, TIMEOUT_READ);
-        if (again == 0) {
-            SSLMOD_RAISE(self->state, &info, self);
-        }
-        if (again <= 0) {
-            chain_pending_exc(self);
-            goto done;
-        }
-    }
-    if (take_pending_exc(self)) {
+    if (len > 0 && read_into(self, &io, buf, len, &count) < 0) {
         goto done;
     }
-finish:
     if (view.obj != NULL) {
         res = PyLong_FromSize_t(count);
     }
+    else if ((Py_ssize_t)count == len) {
+        res = bytes;
+        bytes = NULL;
+    }
     else {
-        if ((Py_ssize_t)count == len) {
-            res = bytes;
-            bytes = NULL;
-        }
-        else {
-            /* Resizing in place needs private API; a short copy is cheap. */
-            res = PyBytes_FromStringAndSize(buf, (Py_ssize_t)count);
-        }
+        /* Resizing in place needs private API; a short copy is cheap. */
+        res = PyBytes_FromStringAndSize(buf, (Py_ssize_t)count);
     }
 done:
     io_release(&io);
@@ -674,11 +868,12 @@ conn_write(PyObject *op, PyObject *arg)
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
     Py_buffer view = {0};
-    conn_io io = {NULL, -1, -1, -1};
+    conn_io io = CONN_IO_INIT;
     sslmod_errinfo info;
     size_t written = 0;
-    int ok, again;
+    int ok, taken;
 
+    /* Lengths are the buffer's bytes, whatever its item size. */
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
         goto done;
     }
@@ -687,26 +882,26 @@ conn_write(PyObject *op, PyObject *arg)
     }
     if (io.sock != NULL && io.timeout_ns > 0) {
         /* With a timeout, first make sure the socket can take data at all. */
-        again = io_wait(self, &io, SSL_ERROR_WANT_WRITE, TIMEOUT_WRITE, TIMEOUT_WRITE);
-        if (again < 0) {
+        if (io.fd < 0) {
+            PyErr_SetString(self->state->SSLError, "Underlying socket has been closed.");
+            goto done;
+        }
+        if (io_wait(self, &io, SSL_ERROR_WANT_WRITE, TIMEOUT_WRITE) < 0) {
             goto done;
         }
     }
     for (;;) {
         Py_BEGIN_ALLOW_THREADS
+        taken = lock_nogil(self);
         errno = 0;
         ok = SSL_write_ex(self->ssl, view.buf, (size_t)view.len, &written);
         sslmod_err_capture(&info, self->ssl, ex_ret(ok));
+        unlock(self, taken);
         Py_END_ALLOW_THREADS
         if (ok) {
             break;
         }
-        again = io_wait(self, &io, info.ssl_error, TIMEOUT_WRITE, TIMEOUT_WRITE);
-        if (again == 0) {
-            SSLMOD_RAISE(self->state, &info, self);
-        }
-        if (again <= 0) {
-            chain_pending_exc(self);
+        if (io_retry(self, &io, &info, TIMEOUT_WRITE, TIMEOUT_WRITE) < 0) {
             goto done;
         }
     }
@@ -723,22 +918,23 @@ done:
 }
 
 static PyObject *
-conn_pending(PyObject *op, PyObject *unused)
+conn_pending(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    (void)unused;
-    return PyLong_FromLong(SSL_pending(self->ssl));
+    int taken = lock_gil(self);
+    int n = SSL_pending(self->ssl);
+    unlock(self, taken);
+    return PyLong_FromLong(n);
 }
 
 static PyObject *
-conn_shutdown(PyObject *op, PyObject *unused)
+conn_shutdown(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
-    conn_io io = {NULL, -1, -1, -1};
+    conn_io io = CONN_IO_INIT;
     sslmod_errinfo info;
-    int ret, again;
-    (void)unused;
+    int ret, taken;
 
     if (io_prepare(self, &io) < 0) {
         goto done;
@@ -750,8 +946,10 @@ conn_shutdown(PyObject *op, PyObject *unused)
     }
     for (;;) {
         Py_BEGIN_ALLOW_THREADS
+        taken = lock_nogil(self);
         ret = SSL_shutdown(self->ssl);
         sslmod_err_capture(&info, self->ssl, ret);
+        unlock(self, taken);
         Py_END_ALLOW_THREADS
         if (ret == 1) {
             break;
@@ -766,12 +964,7 @@ conn_shutdown(PyObject *op, PyObject *unused)
             self->shutdown_seen_zero = 1;
             continue;
         }
-        again = io_wait(self, &io, info.ssl_error, TIMEOUT_READ, TIMEOUT_WRITE);
-        if (again == 0) {
-            SSLMOD_RAISE(self->state, &info, self);
-        }
-        if (again <= 0) {
-            chain_pending_exc(self);
+        if (io_retry(self, &io, &info, TIMEOUT_READ, TIMEOUT_WRITE) < 0) {
             goto done;
         }
     }
@@ -787,29 +980,54 @@ done:
 
 /* ---- peer and session information ---------------------------------- */
 
+/* These read (or, for post-handshake auth, change) the SSL, so each holds
+ * the connection lock: NOARGS methods run their body through locked(). */
+typedef PyObject *(*noargs_body)(sslmod_conn *self);
+
 static PyObject *
-conn_getpeercert(PyObject *op, PyObject *args)
+locked(PyObject *op, noargs_body body)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    int taken = lock_gil(self);
+    PyObject *res = body(self);
+    unlock(self, taken);
+    return res;
+}
+
+static PyObject *
+conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
     X509 *cert = NULL;
-    int der = 0;
+    int der = 0, verified = 0, finished, taken;
 
-    if (!PyArg_ParseTuple(args, "|p:getpeercert", &der)) {
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError, "getpeercert expected at most 1 argument, got %zd",
+                     nargs);
         goto done;
     }
-    if (!SSL_is_init_finished(self->ssl)) {
+    if (nargs == 1 && (der = PyObject_IsTrue(args[0])) < 0) {
+        goto done;
+    }
+    taken = lock_gil(self);
+    finished = SSL_is_init_finished(self->ssl);
+    if (finished) {
+        cert = SSL_get1_peer_certificate(self->ssl);   /* our own reference */
+        verified = (SSL_get_verify_mode(self->ssl) & SSL_VERIFY_PEER) != 0;
+    }
+    unlock(self, taken);
+    if (!finished) {
         PyErr_SetString(PyExc_ValueError, "handshake not done yet");
         goto done;
     }
-    cert = SSL_get1_peer_certificate(self->ssl);
     if (cert == NULL) {
         res = Py_NewRef(Py_None);
     }
     else if (der) {
         res = sslmod_cert_der(cert);
     }
-    else if ((SSL_get_verify_mode(self->ssl) & SSL_VERIFY_PEER) == 0) {
+    else if (!verified) {
         res = PyDict_New();   /* not verified: nothing vouches for its content */
     }
     else {
@@ -821,11 +1039,12 @@ done:
 }
 
 static PyObject *
-conn_cipher(PyObject *op, PyObject *unused)
+conn_cipher(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl);
-    (void)unused;
+    int taken = lock_gil(self);
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl);   /* static table */
+    unlock(self, taken);
     if (cipher == NULL) {
         return Py_NewRef(Py_None);
     }
@@ -833,12 +1052,10 @@ conn_cipher(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_shared_ciphers(PyObject *op, PyObject *unused)
+shared_ciphers_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL, *item = NULL;
     STACK_OF(SSL_CIPHER) *ours = SSL_get_ciphers(self->ssl);
-    (void)unused;
 #if PY_VERSION_HEX < 0x030A0000
     /* 3.9's _ssl lists the connection's own cipher list. */
     STACK_OF(SSL_CIPHER) *theirs = NULL;
@@ -877,12 +1094,10 @@ done:
 }
 
 static PyObject *
-conn_compression(PyObject *op, PyObject *unused)
+compression_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     const COMP_METHOD *comp = SSL_get_current_compression(self->ssl);
     const char *name;
-    (void)unused;
     if (comp == NULL || COMP_get_type(comp) == NID_undef) {
         return Py_NewRef(Py_None);
     }
@@ -894,15 +1109,16 @@ conn_compression(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_version(PyObject *op, PyObject *unused)
+conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    const char *v;
-    (void)unused;
-    if (!SSL_is_init_finished(self->ssl)) {
-        return Py_NewRef(Py_None);   /* nothing is negotiated yet */
+    const char *v = NULL;
+    int taken = lock_gil(self);
+    /* Nothing is negotiated before the handshake is done. */
+    if (SSL_is_init_finished(self->ssl)) {
+        v = SSL_get_version(self->ssl);    /* a static string */
     }
-    v = SSL_get_version(self->ssl);
+    unlock(self, taken);
     if (v == NULL || strcmp(v, "unknown") == 0) {
         return Py_NewRef(Py_None);
     }
@@ -910,17 +1126,23 @@ conn_version(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_selected_alpn_protocol(PyObject *op, PyObject *unused)
+conn_selected_alpn_protocol(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
+    PyObject *res;
     const unsigned char *proto = NULL;
     unsigned int len = 0;
-    (void)unused;
+    /* PROTO points into the SSL: copy it before the lock goes. */
+    int taken = lock_gil(self);
     SSL_get0_alpn_selected(self->ssl, &proto, &len);
     if (proto == NULL || len == 0) {
-        return Py_NewRef(Py_None);
+        res = Py_NewRef(Py_None);
     }
-    return PyUnicode_FromStringAndSize((const char *)proto, len);
+    else {
+        res = PyUnicode_FromStringAndSize((const char *)proto, len);
+    }
+    unlock(self, taken);
+    return res;
 }
 
 static PyObject *
@@ -932,6 +1154,7 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
     unsigned char buf[EVP_MAX_MD_SIZE * 2];
     size_t len;
     const char *name;
+    int taken;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:get_channel_binding", kwlist,
                                      &cb_type)) {
@@ -959,12 +1182,14 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
     /* RFC 5929: tls-unique is the first Finished message of the latest
      * handshake: the client's in a full handshake, the server's in an
      * abbreviated (resumed) one. */
+    taken = lock_gil(self);
     if (SSL_session_reused(self->ssl) ^ !self->server_side) {
         len = SSL_get_finished(self->ssl, buf, sizeof(buf));
     }
     else {
         len = SSL_get_peer_finished(self->ssl, buf, sizeof(buf));
     }
+    unlock(self, taken);
     if (len == 0) {
         res = Py_NewRef(Py_None);
     }
@@ -977,10 +1202,8 @@ done:
 }
 
 static PyObject *
-conn_verify_client_post_handshake(PyObject *op, PyObject *unused)
+verify_client_post_handshake_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
-    (void)unused;
     if (SSL_verify_client_post_handshake(self->ssl) != 1) {
         return SSLMOD_RAISE_QUEUE(self->state, "post-handshake authentication failed");
     }
@@ -990,11 +1213,9 @@ conn_verify_client_post_handshake(PyObject *op, PyObject *unused)
 /* The chain methods came with 3.10 (public in 3.13); sslmod has them on
  * every interpreter. */
 static PyObject *
-conn_get_verified_chain(PyObject *op, PyObject *unused)
+get_verified_chain_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     STACK_OF(X509) *chain = SSL_get0_verified_chain(self->ssl);
-    (void)unused;
     if (chain == NULL) {
         return Py_NewRef(Py_None);
     }
@@ -1002,13 +1223,11 @@ conn_get_verified_chain(PyObject *op, PyObject *unused)
 }
 
 static PyObject *
-conn_get_unverified_chain(PyObject *op, PyObject *unused)
+get_unverified_chain_body(sslmod_conn *self)
 {
-    sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL, *leaf = NULL;
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(self->ssl);
     X509 *peer = NULL;
-    (void)unused;
 
     if (chain == NULL) {
         res = Py_NewRef(Py_None);
@@ -1034,22 +1253,51 @@ done:
     return res;
 }
 
+static PyObject *
+conn_shared_ciphers(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, shared_ciphers_body);
+}
+
+static PyObject *
+conn_compression(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, compression_body);
+}
+
+static PyObject *
+conn_verify_client_post_handshake(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, verify_client_post_handshake_body);
+}
+
+static PyObject *
+conn_get_verified_chain(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, get_verified_chain_body);
+}
+
+static PyObject *
+conn_get_unverified_chain(PyObject *op, PyObject *Py_UNUSED(ignored))
+{
+    return locked(op, get_unverified_chain_body);
+}
+
 /* ---- attributes ---------------------------------------------------- */
 
 static PyObject *
-conn_get_context(PyObject *op, void *closure)
+conn_get_context(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    (void)closure;
     return Py_NewRef(self->ctx ? (PyObject *)self->ctx : Py_None);
 }
 
 static int
-conn_set_context(PyObject *op, PyObject *value, void *closure)
+conn_set_context(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     sslmod_context *old;
-    (void)closure;
+    int taken, ok;
 
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
@@ -1060,7 +1308,10 @@ conn_set_context(PyObject *op, PyObject *value, void *closure)
         return -1;
     }
     /* Typically called by an SNI callback to serve another certificate. */
-    if (SSL_set_SSL_CTX(self->ssl, ((sslmod_context *)value)->ctx) == NULL) {
+    taken = lock_gil(self);   /* re-entrant: an SNI callback runs under it */
+    ok = SSL_set_SSL_CTX(self->ssl, ((sslmod_context *)value)->ctx) != NULL;
+    unlock(self, taken);
+    if (!ok) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot switch the SSLContext");
         return -1;
     }
@@ -1071,20 +1322,18 @@ conn_set_context(PyObject *op, PyObject *value, void *closure)
 }
 
 static PyObject *
-conn_get_owner(PyObject *op, void *closure)
+conn_get_owner(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *owner = weak_get(self->owner);
-    (void)closure;
     return owner != NULL ? owner : Py_NewRef(Py_None);
 }
 
 static int
-conn_set_owner(PyObject *op, PyObject *value, void *closure)
+conn_set_owner(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *ref;
-    (void)closure;
 
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
@@ -1098,28 +1347,28 @@ conn_set_owner(PyObject *op, PyObject *value, void *closure)
 }
 
 static PyObject *
-conn_get_server_side(PyObject *op, void *closure)
+conn_get_server_side(PyObject *op, void *Py_UNUSED(closure))
 {
-    (void)closure;
     return PyBool_FromLong(((sslmod_conn *)op)->server_side);
 }
 
 static PyObject *
-conn_get_server_hostname(PyObject *op, void *closure)
+conn_get_server_hostname(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    (void)closure;
     return Py_NewRef(self->server_hostname ? self->server_hostname : Py_None);
 }
 
 static PyObject *
-conn_get_session(PyObject *op, void *closure)
+conn_get_session(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     SSL_SESSION *sess;
-    (void)closure;
+    int taken;
 
+    taken = lock_gil(self);
     sess = SSL_get1_session(self->ssl);
+    unlock(self, taken);
     if (sess == NULL) {
         return Py_NewRef(Py_None);
     }
@@ -1127,17 +1376,23 @@ conn_get_session(PyObject *op, void *closure)
 }
 
 static int
-conn_set_session(PyObject *op, PyObject *value, void *closure)
+conn_set_session(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
-    (void)closure;
-    return set_session((sslmod_conn *)op, value);
+    sslmod_conn *self = (sslmod_conn *)op;
+    int taken = lock_gil(self);
+    int rc = set_session(self, value);
+    unlock(self, taken);
+    return rc;
 }
 
 static PyObject *
-conn_get_session_reused(PyObject *op, void *closure)
+conn_get_session_reused(PyObject *op, void *Py_UNUSED(closure))
 {
-    (void)closure;
-    return PyBool_FromLong(SSL_session_reused(((sslmod_conn *)op)->ssl));
+    sslmod_conn *self = (sslmod_conn *)op;
+    int taken = lock_gil(self);
+    int reused = SSL_session_reused(self->ssl);
+    unlock(self, taken);
+    return PyBool_FromLong(reused);
 }
 
 /* ---- the type ------------------------------------------------------ */
@@ -1147,7 +1402,7 @@ static PyMethodDef conn_methods[] = {
      "do_handshake($self, /)\n--\n\n"
      "Run the TLS handshake; on a non-blocking transport, call again after\n"
      "SSLWantReadError/SSLWantWriteError until it returns."},
-    {"read", conn_read, METH_VARARGS,
+    {"read", (PyCFunction)(void (*)(void))conn_read, METH_FASTCALL | METH_KEYWORDS,
      "read(size, [buffer])\n"
      "Return up to size bytes of decrypted data; with a writable buffer, fill it\n"
      "(up to size bytes) and return how many bytes were stored."},
@@ -1161,7 +1416,7 @@ static PyMethodDef conn_methods[] = {
      "shutdown($self, /)\n--\n\n"
      "Send close_notify and wait for the peer's; return the socket (None for\n"
      "a MemoryBIO connection)."},
-    {"getpeercert", conn_getpeercert, METH_VARARGS,
+    {"getpeercert", (PyCFunction)(void (*)(void))conn_getpeercert, METH_FASTCALL,
      "getpeercert($self, der=False, /)\n--\n\n"
      "The peer's certificate: a dict (empty when it was not verified), its DER\n"
      "bytes when der is true, or None when the peer sent none."},

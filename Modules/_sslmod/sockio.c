@@ -1,12 +1,172 @@
 /* sockio.c: everything sslmod knows about sockets: a socket's fd and
- * timeout, and waiting on the fd with poll() until a deadline. */
+ * timeout, a BIO that reads and writes the fd without ever blocking, and
+ * waiting on the fd with poll() until a deadline. */
 #include "sslmod.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
+
+/* ---- the non-blocking socket BIO ------------------------------------
+ * OpenSSL's socket BIO blocks in recv()/send() when the fd is in blocking
+ * mode, which is what a Python socket with timeout None has.  A thread
+ * blocked there would hold the connection's lock, so the BIO used here asks
+ * for MSG_DONTWAIT on every call instead, leaving the fd's own flags (which
+ * the Python socket owns) alone; sslmod then waits with poll(), outside the
+ * lock.  Otherwise it behaves as OpenSSL's socket BIO: the same errors are
+ * retryable, a read of 0 marks end of file, it never closes the fd.
+ * The fd lives in the BIO's data pointer. */
+
+static int
+sbio_fd(BIO *b)
+{
+    return (int)(intptr_t)BIO_get_data(b);
+}
+
+/* The errno values after which OpenSSL's socket BIO asks to retry. */
+static int
+sbio_retryable(int err)
+{
+    switch (err) {
+    case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+    case EINTR:
+    case ENOTCONN:
+    case EPROTO:
+    case EINPROGRESS:
+    case EALREADY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+sbio_read(BIO *b, char *buf, int len)
+{
+    ssize_t n;
+
+    BIO_clear_retry_flags(b);
+    if (buf == NULL || len <= 0) {
+        return 0;
+    }
+    n = recv(sbio_fd(b), buf, (size_t)len, MSG_DONTWAIT);
+    if (n == 0) {
+        BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* read as EOF by the TLS layer */
+    }
+    else if (n < 0 && sbio_retryable(errno)) {
+        BIO_set_retry_read(b);
+    }
+    return (int)n;
+}
+
+static int
+sbio_write(BIO *b, const char *buf, int len)
+{
+    ssize_t n;
+
+    BIO_clear_retry_flags(b);
+    n = send(sbio_fd(b), buf, (size_t)len, MSG_DONTWAIT);
+    if (n <= 0 && sbio_retryable(errno)) {
+        BIO_set_retry_write(b);
+    }
+    return (int)n;
+}
+
+static long
+sbio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)num;
+    switch (cmd) {
+    case BIO_C_SET_FD:
+        BIO_set_data(b, (void *)(intptr_t)*(int *)ptr);
+        BIO_clear_flags(b, BIO_FLAGS_IN_EOF);
+        BIO_set_init(b, 1);
+        return 1;
+    case BIO_C_GET_FD:
+        if (!BIO_get_init(b)) {
+            return -1;
+        }
+        if (ptr != NULL) {
+            *(int *)ptr = sbio_fd(b);
+        }
+        return sbio_fd(b);
+    case BIO_CTRL_EOF:
+        return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+    case BIO_CTRL_FLUSH:
+    case BIO_CTRL_DUP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int
+sbio_create(BIO *b)
+{
+    BIO_set_data(b, (void *)(intptr_t)-1);
+    BIO_set_init(b, 0);
+    return 1;
+}
+
+static int
+sbio_destroy(BIO *b)
+{
+    (void)b;    /* the fd is the Python socket's */
+    return 1;
+}
+
+/* The method table is immutable once built and shared by every module
+ * instance, like OpenSSL's own BIO_s_socket(); it is never freed. */
+static BIO_METHOD *sbio_method;
+static pthread_once_t sbio_once = PTHREAD_ONCE_INIT;
+
+static void
+sbio_method_init(void)
+{
+    BIO_METHOD *m;
+    int type = BIO_get_new_index();
+
+    if (type < 0) {
+        return;
+    }
+    m = BIO_meth_new(type | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                     "sslmod non-blocking socket");
+    if (m == NULL
+        || !BIO_meth_set_read(m, sbio_read)
+        || !BIO_meth_set_write(m, sbio_write)
+        || !BIO_meth_set_ctrl(m, sbio_ctrl)
+        || !BIO_meth_set_create(m, sbio_create)
+        || !BIO_meth_set_destroy(m, sbio_destroy)) {
+        BIO_meth_free(m);
+        return;
+    }
+    sbio_method = m;
+}
+
+BIO *
+sslmod_sock_bio_new(int fd)
+{
+    BIO *b;
+
+    if (pthread_once(&sbio_once, sbio_method_init) != 0 || sbio_method == NULL) {
+        return NULL;
+    }
+    b = BIO_new(sbio_method);
+    if (b != NULL) {
+        BIO_set_fd(b, fd, BIO_NOCLOSE);
+    }
+    return b;
+}
+
+/* ---- time and waiting ------------------------------------------------ */
 
 long long
 sslmod_monotonic_ns(void)
@@ -17,18 +177,16 @@ sslmod_monotonic_ns(void)
 }
 
 long long
-sslmod_deadline(long long timeout_ns)
+sslmod_deadline(long long start_ns, long long timeout_ns)
 {
-    long long now;
     if (timeout_ns < 0) {
         return -1;
     }
-    now = sslmod_monotonic_ns();
     /* A timeout of centuries must not wrap round into the past. */
-    if (timeout_ns > LLONG_MAX - now) {
+    if (timeout_ns > LLONG_MAX - start_ns) {
         return -1;
     }
-    return now + timeout_ns;
+    return start_ns + timeout_ns;
 }
 
 int
@@ -98,7 +256,7 @@ sslmod_sock_wait(int fd, int writing, long long deadline_ns)
     if (deadline_ns >= 0) {
         long long left = deadline_ns - sslmod_monotonic_ns();
         if (left <= 0) {
-            ms = 0;     /* still look once: the fd may be ready right now */
+            return SSLMOD_SOCK_TIMEOUT;   /* a deadline ends the wait, ready or not */
         }
         else {
             long long lms = (left + 999999) / 1000000;   /* round up */

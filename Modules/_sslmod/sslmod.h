@@ -45,6 +45,7 @@ typedef struct sslmod_state {
     PyObject *err_names_to_codes;     /* {"NAME": (lib, reason)} */
 
     PyObject *socket_timeout;         /* socket.timeout (TimeoutError on 3.10+) */
+    PyObject *socket_type;            /* _socket.socket: what _wrap_socket accepts */
     PyObject *str_fileno;             /* interned "fileno" */
     PyObject *str_gettimeout;         /* interned "gettimeout" */
 
@@ -130,7 +131,14 @@ enum sslmod_protocol {
 /* ------------------------------------------------------------------ */
 
 /* _SSLContext (context.c).  SSL_CTX_get_app_data(ctx) is this object,
- * borrowed, so callbacks can find their way back. */
+ * borrowed, so callbacks can find their way back.
+ *
+ * The SSL_CTX is shared by every thread using the context.  Callback
+ * pointers that OpenSSL reads from the SSL_CTX while a handshake runs
+ * (servername, keylog) are installed once, on first use, and never reset:
+ * the C callback reads the Python state and does nothing when none is set.
+ * The msg and PSK callbacks are copied into each SSL by SSL_new, so
+ * changing them never affects a connection that is running. */
 typedef struct sslmod_context {
     PyObject_HEAD
     sslmod_state *state;
@@ -143,9 +151,16 @@ typedef struct sslmod_context {
     unsigned int alpn_protocols_len;
     PyObject *sni_callback;        /* callable or NULL */
     PyObject *msg_callback;        /* callable or NULL */
+    /* keylog_bio and keylog_filename change together, with the GIL and
+     * keylog_lock held; the keylog callback writes under keylog_lock alone
+     * (no GIL).  Nobody waits for the GIL while holding keylog_lock. */
     PyObject *keylog_filename;     /* what the user set, or NULL */
     BIO *keylog_bio;               /* append-mode file BIO, or NULL */
-    PyThread_type_lock keylog_lock;/* serialises writes to keylog_bio */
+    PyThread_type_lock keylog_lock;/* always allocated */
+    /* Serialises load_cert_chain's changes to the certificate and key of
+     * the SSL_CTX; taken without the GIL, never while calling Python. */
+    PyThread_type_lock keys_lock;
+    unsigned int installed;        /* SSLMOD_CB_* installed on ctx (never reset) */
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
     PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
@@ -159,6 +174,19 @@ typedef struct sslmod_context {
 } sslmod_context;
 
 enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
+
+/* Bits of sslmod_context.installed. */
+#define SSLMOD_CB_SERVERNAME 0x1u
+#define SSLMOD_CB_KEYLOG     0x2u
+#define SSLMOD_CB_MSG        0x4u
+
+/* X509_STORE_get1_objects() (OpenSSL 3.3+) copies a store's object list
+ * under the store's lock; older versions need us to do it. */
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#  define SSLMOD_HAS_STORE_GET1_OBJECTS 1
+#else
+#  define SSLMOD_HAS_STORE_GET1_OBJECTS 0
+#endif
 
 /* MemoryBIO (membio.c). */
 typedef struct sslmod_membio {
@@ -193,8 +221,15 @@ typedef struct sslmod_conn {
     int handshake_done;
     int shutdown_seen_zero;
     /* An exception raised by a Python callback while OpenSSL ran; the
-     * OpenSSL call fails, and the caller re-raises this afterwards. */
+     * OpenSSL call fails, and the caller re-raises this afterwards.  Never
+     * outlives the method call that ran the callback. */
     PyObject *pending_exc;
+    /* Serialises every OpenSSL call on SSL (an SSL is not thread-safe).
+     * Waited for only without the GIL; never held while waiting on the
+     * socket.  LOCK_OWNER is the holding thread's ident (0: none), so that
+     * a callback running under the lock may call back into this object. */
+    PyThread_type_lock lock;
+    unsigned long lock_owner;
 } sslmod_conn;
 
 /* ------------------------------------------------------------------ */
@@ -282,6 +317,15 @@ int sslmod_context_setup(PyObject *module, sslmod_state *st);
 /* connection.c: the _SSLSocket type.                                   */
 /* ------------------------------------------------------------------ */
 int sslmod_conn_setup(PyObject *module, sslmod_state *st);
+/* read(size[, buffer]) as each interpreter's _ssl parses it: 3.9 takes
+ * SIZE as a C int (PyArg "i" messages) and names the method without its
+ * class when refusing keywords. */
+#if PY_VERSION_HEX < 0x030A0000
+#  define SSLMOD_READ_SIZE_IS_INT 1
+#  define SSLMOD_READ_NO_KEYWORDS "read() takes no keyword arguments"
+#else
+#  define SSLMOD_READ_NO_KEYWORDS "_SSLSocket.read() takes no keyword arguments"
+#endif
 /* Make a connection for _wrap_socket (SOCK != NULL, INBIO/OUTBIO NULL) or
  * _wrap_bio (SOCK NULL).  HOSTNAME is str or None; OWNER and SESSION may be
  * None.  New reference or NULL. */
@@ -298,23 +342,28 @@ typedef enum {
     SSLMOD_SOCK_READY = 0,     /* the fd is ready */
     SSLMOD_SOCK_TIMEOUT,       /* the deadline passed */
     SSLMOD_SOCK_CLOSED,        /* the socket has been closed (fd -1) */
-    SSLMOD_SOCK_NONBLOCKING,   /* timeout 0: the caller must not wait */
     SSLMOD_SOCK_ERROR          /* poll() failed; errno is set */
 } sslmod_sock_status;
 
 /* Monotonic clock in nanoseconds. */
 long long sslmod_monotonic_ns(void);
-/* The deadline TIMEOUT_NS from now, or -1 (no deadline) if TIMEOUT_NS < 0. */
-long long sslmod_deadline(long long timeout_ns);
+/* The deadline TIMEOUT_NS after START_NS, or -1 (no deadline) if
+ * TIMEOUT_NS < 0 or too far away to represent. */
+long long sslmod_deadline(long long start_ns, long long timeout_ns);
 /* SOCK's fileno() (-1 once closed) and gettimeout() in nanoseconds (-1:
  * blocking, 0: non-blocking).  0, or -1 with an exception set. */
 int sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd,
                        long long *timeout_ns);
 /* Wait until FD is readable (WRITING == 0) or writable.  DEADLINE_NS is a
- * sslmod_monotonic_ns() time, or -1 to wait forever.  Call WITHOUT the GIL.
+ * sslmod_monotonic_ns() time, or -1 to wait forever; once it has passed,
+ * TIMEOUT is returned without looking at the fd.  Call WITHOUT the GIL.
  * A signal (EINTR) returns READY, so the caller runs the handlers and
  * retries. */
 sslmod_sock_status sslmod_sock_wait(int fd, int writing, long long deadline_ns);
+/* A BIO on FD (not owned: never closed) whose reads and writes never block,
+ * whatever the fd's O_NONBLOCK flag; BIO_set_fd/BIO_get_fd work on it.
+ * NULL on failure (OpenSSL error queue set).  Needs no GIL. */
+BIO *sslmod_sock_bio_new(int fd);
 
 /* ------------------------------------------------------------------ */
 /* membio.c / session.c                                                 */
@@ -341,6 +390,12 @@ int sslmod_cb_password(char *buf, int size, int rwflag, void *userdata);
 /* Fill PW from a str/bytes/bytearray/callable password; 0 ok, -1 error. */
 int sslmod_pwinfo_init(sslmod_pwinfo *pw, PyObject *password);
 void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
+/* The first private key of the PEM file PATH, opened close-on-exec and
+ * decrypted with PW (NULL: OpenSSL's own prompt).  The password travels
+ * with this call only; nothing is stored on a shared SSL_CTX.  Call
+ * without the GIL.  NULL on failure, leaving errno and the OpenSSL error
+ * queue as SSL_CTX_use_PrivateKey_file() would. */
+EVP_PKEY *sslmod_read_private_key(const char *path, sslmod_pwinfo *pw);
 
 /* ------------------------------------------------------------------ */
 /* callbacks.c: every OpenSSL -> Python callback of a connection.  Each */
@@ -352,7 +407,9 @@ void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
 /* in conn->pending_exc (a later one replaces an earlier one); the SNI  */
 /* and PSK callbacks report theirs through sys.unraisablehook and fail  */
 /* the handshake.  The keylog callback writes without the GIL, holding  */
-/* ctx->keylog_lock and its own BIO_up_ref on ctx->keylog_bio.          */
+/* ctx->keylog_lock; it takes the GIL only to report a failed write.    */
+/* The msg callback returns at once, without the GIL, for a connection  */
+/* made while the context had no msg callback (its arg is NULL).        */
 /* ------------------------------------------------------------------ */
 
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
