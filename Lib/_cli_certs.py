@@ -16,9 +16,8 @@ import time
 from sslmod import _sslmod
 from sslmod._legacy import _InMemoryFile
 
-PEM_BLOCK = re.compile(
-    rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----",
-    re.S)
+PEM_BLOCK = re.compile(rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)"
+                       rb"-----END (?:X509 |TRUSTED )?CERTIFICATE-----", re.S)
 
 # Short labels for the name attributes, as OpenSSL prints them.
 _NAME_LABELS = {

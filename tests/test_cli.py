@@ -430,7 +430,11 @@ def check_schema(report):
         assert re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", cert["sha256"])
 
 
-def der_of(name, index=0):
+def colon_hex(digest):
+    return ":".join("%02X" % b for b in digest)
+
+
+def der_of(name):
     with open(certfile(name), "rb") as f:
         return std_ssl.PEM_cert_to_DER_cert(f.read().decode())
 
@@ -478,8 +482,8 @@ def test_client_good_chain():
     assert report["exit"] == 0 and report["protocol"] == "TLSv1.3"
     assert report["servername"] == "localhost" and report["peer"] == "127.0.0.1:%d" % port
     leaf, inter = report["chain"]
-    assert leaf["sha256"] == ":".join("%02X" % b for b in hashlib.sha256(der_of("server-rsa.pem")).digest())
-    assert inter["sha256"] == ":".join("%02X" % b for b in hashlib.sha256(der_of("intermediate.pem")).digest())
+    assert leaf["sha256"] == colon_hex(hashlib.sha256(der_of("server-rsa.pem")).digest())
+    assert inter["sha256"] == colon_hex(hashlib.sha256(der_of("intermediate.pem")).digest())
     assert leaf["san"] == ["DNS:localhost", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1"]
     assert leaf["valid_now"] is True
     expected_days = int((std_ssl.cert_time_to_seconds(leaf["not_after"]) - time.time()) // 86400)
