@@ -16,7 +16,7 @@ from socket import socket as socket
 from sslmod import _sslmod as _sslmod
 from sslmod import ssl as ssl
 from sslmod._version import __version__ as __version__
-from sslmod.ssl import *
+from sslmod.ssl import *  # noqa: F403  (the whole ssl API)
 from sslmod.ssl import (
     CertificateError as CertificateError,
     PROTOCOL_SSLv23 as PROTOCOL_SSLv23,

@@ -37,18 +37,13 @@ from sslmod._sslmod import (
     SSLWantReadError as SSLWantReadError,
     SSLWantWriteError as SSLWantWriteError,
     SSLZeroReturnError as SSLZeroReturnError,
-    _CertStoreStats,
-    _CipherDict,
-    _Password,
     _PeerCertDict,
-    _PskClientCallback,
-    _PskServerCallback,
-    _SessionStats,
     _SSLContext,
-    _SSLSocket,
 )
 
-_SrvnmeCallback: TypeAlias = Callable[["SSLSocket | SSLObject", str | None, "SSLSocket"], int | None]
+_SrvnmeCallback: TypeAlias = Callable[
+    ["SSLSocket | SSLObject", str | None, "SSLSocket"], int | None
+]
 _Address: TypeAlias = tuple[Any, ...] | str | ReadableBuffer
 
 socket_error = OSError
@@ -441,7 +436,9 @@ class SSLSocket(socket.socket):
     def accept(self) -> tuple[SSLSocket, _Address]: ...
     def dup(self) -> Never: ...
     def recv(self, buflen: int = 1024, flags: int = 0) -> bytes: ...
-    def recv_into(self, buffer: WriteableBuffer, nbytes: int | None = None, flags: int = 0) -> int: ...
+    def recv_into(
+        self, buffer: WriteableBuffer, nbytes: int | None = None, flags: int = 0
+    ) -> int: ...
     def recvfrom(self, *args: Any) -> Never: ...
     def recvfrom_into(self, *args: Any) -> Never: ...
     def recvmsg(self, *args: Any, **kwargs: Any) -> Never: ...
