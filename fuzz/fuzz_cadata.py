@@ -1,0 +1,42 @@
+"""Fuzz load_verify_locations(cadata=...): the first byte picks str
+(PEM text; latin-1, or UTF-8 so that non-ASCII and surrogates reach the
+conversion) or bytes (DER, one certificate after another).  The store is
+then read back with get_ca_certs() and cert_store_stats().  The
+interpreter's _ssl gets the same input and must give the same answers."""
+import atheris
+
+with atheris.instrument_imports(include=["sslmod"]):
+    from common import core, fuzz_main, outcome, std_core
+
+ACCEPTED = {"SSLError", "ValueError", "TypeError", "UnicodeEncodeError"}
+
+
+def load(mod, cadata):
+    ctx = mod._SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    loaded = outcome(ctx.load_verify_locations, None, None, cadata)
+    return (loaded, outcome(ctx.get_ca_certs), outcome(ctx.get_ca_certs, True),
+            outcome(ctx.cert_store_stats))
+
+
+def test_one_input(data):
+    if not data:
+        return
+    mode, payload = data[0] % 3, data[1:]
+    if mode == 0:
+        cadata = payload.decode("latin-1")
+    elif mode == 1:
+        cadata = payload.decode("utf-8", "surrogateescape")
+    else:
+        cadata = payload
+    ours = load(core, cadata)
+    for result in ours:
+        if result[0] == "raise" and result[1] not in ACCEPTED:
+            raise AssertionError("sslmod raised %r" % (result,))
+    if std_core is not None:
+        theirs = load(std_core, cadata)
+        if ours != theirs:
+            raise AssertionError("sslmod %r\nstdlib %r" % (ours, theirs))
+
+
+if __name__ == "__main__":
+    fuzz_main(test_one_input)

@@ -1,0 +1,46 @@
+"""Inputs the fuzzers in fuzz/ found to be handled wrongly, each kept as a
+test (fuzz/README.rst says how the harnesses run).  Each test names the
+harness that found the input."""
+import _ssl as _std_core
+
+import pytest
+
+from conftest import same
+
+
+def _nids_without_oid():
+    """NIDs that OpenSSL knows by name but that have no OID (ciphers such as
+    DES-EDE3 or AES-256-SIV), found in the linked OpenSSL at run time."""
+    found = []
+    for nid in range(1, 2000):
+        try:
+            if _std_core.nid2obj(nid)[3] is None:
+                found.append(nid)
+        except ValueError:
+            pass
+    return found[:3] + found[-3:]
+
+
+NIDS_WITHOUT_OID = _nids_without_oid()
+
+
+def test_there_are_nids_without_oid():
+    # Otherwise the tests below would test nothing.
+    assert NIDS_WITHOUT_OID
+
+
+# fuzz_txt2obj: nid2obj(1200) gave (1200, 'AES-256-SIV', 'aes-256-siv', '')
+# where the stdlib gives None for the missing OID.
+@pytest.mark.parametrize("nid", NIDS_WITHOUT_OID)
+def test_nid2obj_without_oid(core, std_core, nid):
+    same(lambda m: m.nid2obj(nid), core, ref=std_core)
+
+
+@pytest.mark.parametrize("nid", NIDS_WITHOUT_OID)
+def test_asn1object_fromnid_without_oid(impl, nid):
+    same(lambda ssl: tuple(ssl._ASN1Object.fromnid(nid)), impl)
+
+
+def test_txt2obj_name_without_oid(core, std_core):
+    name = _std_core.nid2obj(NIDS_WITHOUT_OID[0])[1]
+    same(lambda m: m.txt2obj(name, name=True), core, ref=std_core)
