@@ -3,9 +3,17 @@ interpreter's _ssl must agree on what is accepted and what is raised."""
 import atheris
 
 with atheris.instrument_imports(include=["sslmod"]):
-    from common import core, fuzz_main, outcome, std_core
+    from common import compare, core, fuzz_main, outcome, std_core
 
-ACCEPTED = {"SSLError", "ValueError", "TypeError", "UnicodeEncodeError"}
+def _warm_up():
+    # OpenSSL 3.0 queues an OBJ error on the first call with a non-group
+    # name in a process, and not after: make both modules' first calls here.
+    for mod in (core, std_core):
+        if mod is not None:
+            outcome(mod._SSLContext(mod.PROTOCOL_TLS_SERVER).set_ecdh_curve, "RSA")
+
+
+_warm_up()
 
 
 def run(mod, name):
@@ -19,13 +27,7 @@ def test_one_input(data):
     mode, payload = data[0] % 3, data[1:]
     name = (payload.decode("latin-1"), payload.decode("utf-8", "surrogateescape"),
             payload)[mode]
-    ours = run(core, name)
-    if ours[0] == "raise" and ours[1] not in ACCEPTED:
-        raise AssertionError("sslmod raised %r" % (ours,))
-    if std_core is not None:
-        theirs = run(std_core, name)
-        if ours != theirs:
-            raise AssertionError("sslmod %r\nstdlib %r" % (ours, theirs))
+    compare(run(core, name), run(std_core, name) if std_core else None)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import atheris
 import ssl as std_ssl
 
 with atheris.instrument_imports(include=["sslmod"]):
-    from common import fuzz_main, outcome, ssl
+    from common import compare, fuzz_main, outcome, ssl
 
 
 def test_one_input(data):
@@ -21,8 +21,7 @@ def test_one_input(data):
         theirs = outcome(std_ssl.DER_cert_to_PEM_cert, payload)
         if ours[0] == "ok" and ssl.PEM_cert_to_DER_cert(ours[1]) != payload:
             raise AssertionError("DER -> PEM -> DER changed the bytes")
-    if ours != theirs:
-        raise AssertionError("sslmod %r\nstdlib %r" % (ours, theirs))
+    compare(ours, theirs)
 
 
 if __name__ == "__main__":

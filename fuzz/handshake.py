@@ -5,8 +5,9 @@ chunks the fuzzer chose; the local end runs its handshake, then reads,
 writes and shuts down, and every query a program makes is asked."""
 from common import check_unraisable, client_context, client_hostname, inspect, server_context, ssl
 
-# What a callback may leave behind for the handshake to raise.
-CALLBACK_FAILURES = (RuntimeError,)
+# What a handshake step may raise: TLS errors, and what the fuzz callbacks
+# raise on purpose (re-raised by the handshake).
+FAILURES = (ssl.SSLError, RuntimeError)
 
 
 def chunks(stream):
@@ -22,7 +23,7 @@ def chunks(stream):
 def step(fn, *args):
     try:
         return fn(*args)
-    except (ssl.SSLError, CALLBACK_FAILURES):
+    except FAILURES:
         return None
     except ValueError as exc:
         # Only what a closed or unfinished connection says.
@@ -47,7 +48,7 @@ def run(data, server_side):
         done = True
     except ssl.SSLWantReadError:
         pass
-    except (ssl.SSLError, CALLBACK_FAILURES):
+    except FAILURES:
         pass
     for chunk in chunks(stream):
         incoming.write(chunk)
@@ -61,7 +62,7 @@ def run(data, server_side):
             done = True
         except ssl.SSLWantReadError:
             continue
-        except (ssl.SSLError, CALLBACK_FAILURES):
+        except FAILURES:
             break
     inspect(obj)
     if done:
