@@ -215,7 +215,10 @@ def inspect(obj):
     # The C object's chains are Certificate objects: decode each one.
     for getter in ("get_unverified_chain", "get_verified_chain"):
         for c in getattr(obj._sslobj, getter)() or ():
-            c.get_info()
+            try:
+                c.get_info()
+            except ValueError:
+                pass   # UnicodeDecodeError for a name that is not UTF-8, as the stdlib
             c.public_bytes(core.ENCODING_DER)
             c.public_bytes(core.ENCODING_PEM)
             repr(c)
