@@ -66,14 +66,35 @@ say "building sslmod with clang $major, -fsanitize=fuzzer-no-link,address,undefi
   grep -E "warning:|error:" "$log" >&2 || true
   rm -f "$log"
 )
-"$venv/bin/python" - <<'EOF'
+# The .so must be instrumented, and every sanitizer and coverage symbol it
+# needs must be in atheris's preloaded runtime.  A wheel's runtime older
+# than this clang can lack a newer handler: then build atheris from
+# source with this clang, whose runtimes libclang-rt-N-dev provides.
+check() {
+  "$venv/bin/python" - <<'EOF'
 import glob, importlib.util, os, subprocess, sys
+import atheris
 # Not imported: without the preloaded runtime the ASan symbols are unresolved.
 pkg = importlib.util.find_spec("sslmod").submodule_search_locations[0]
 so = glob.glob(os.path.join(pkg, "_sslmod*.so"))[0]
-syms = subprocess.run(["nm", "-D", "--undefined-only", so], capture_output=True, text=True).stdout
-for need in ("__asan_", "__sanitizer_cov_8bit_counters_init", "__ubsan_handle"):
-    if need not in syms:
-        sys.exit("fuzz/build: %s is not instrumented (%s missing)" % (so, need))
+rt = os.path.join(atheris.path(), "asan_with_fuzzer.so")
+def syms(path, flag):
+    out = subprocess.run(["nm", "-D", flag, path], capture_output=True, text=True).stdout
+    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+need = {s for s in syms(so, "--undefined-only")
+        if s.startswith(("__asan", "__ubsan", "__sanitizer", "__sancov"))}
+for prefix in ("__asan_", "__sanitizer_cov_8bit_counters_init", "__ubsan_handle"):
+    if not any(s.startswith(prefix) for s in need):
+        sys.exit("fuzz/build: %s is not instrumented (%s missing)" % (so, prefix))
+missing = sorted(need - syms(rt, "--defined-only"))
+if missing:
+    sys.exit("fuzz/build: %s lacks %s" % (rt, ", ".join(missing[:5])))
 EOF
+}
+if ! check; then
+  say "rebuilding atheris from source with $(command -v clang)"
+  CLANG_BIN=$(command -v clang) "$venv/bin/python" -m pip install -q --no-cache-dir \
+    --force-reinstall --no-binary atheris atheris >&2
+  check
+fi
 echo "$venv"

@@ -225,9 +225,32 @@ def inspect(obj):
             hash(c)
 
 
+def _keep_failing_input(test_one_input):
+    """Write an input whose run raised to ARTIFACT_PREFIX before atheris
+    reports it: libFuzzer writes its own copy only at exit, and a
+    periodic SIGALRM of its timeout check can end the process first while
+    the interpreter shuts down."""
+    prefix = "./"
+    for arg in sys.argv:
+        if arg.startswith("-artifact_prefix="):
+            prefix = arg.split("=", 1)[1]
+
+    def run(data):
+        try:
+            test_one_input(data)
+        except BaseException:
+            import hashlib
+            import signal
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            with open("%scrash-%s" % (prefix, hashlib.sha1(data).hexdigest()), "wb") as f:
+                f.write(data)
+            raise
+    return run
+
+
 def fuzz_main(test_one_input):
     import atheris
-    atheris.Setup(sys.argv, test_one_input)
+    atheris.Setup(sys.argv, _keep_failing_input(test_one_input))
     atheris.Fuzz()
 
 
