@@ -74,3 +74,55 @@ def test_set_ecdh_curve_not_a_group(impl, name):
             pass
         ctx.set_ecdh_curve(name)
     same(scenario, impl, raises="SSLError")
+
+
+def _with_sequence_cn(name):
+    """The certificate NAME from tests/certs with its issuer commonName value
+    re-tagged as a SEQUENCE: it still parses, but the value is no string."""
+    import ssl as std_ssl
+    from conftest import CERTS
+    der = std_ssl.PEM_cert_to_DER_cert(open(CERTS(name)).read())
+    at = der.find(b"\x06\x03\x55\x04\x03")   # commonName: the issuer's comes first
+    assert at > 0
+    bad = bytearray(der)
+    bad[at + 5] = 0x30
+    return std_ssl.DER_cert_to_PEM_cert(bytes(bad))
+
+
+def _decode_error(module, path):
+    """What decoding PATH raises: class, library, reason and message
+    without the "(file.c:NNN)" tail."""
+    import re
+    try:
+        module._test_decode_cert(path)
+    except module.SSLError as exc:
+        return (type(exc).__name__, exc.library, exc.reason,
+                re.sub(r" \(\w+\.c:\d+\)$", "", str(exc)))
+    return None
+
+
+# fuzz_cert_der: a decoding failure that queues no error of its own (a name
+# value that is no string) reported whatever another caller had left on
+# the thread's OpenSSL error queue: the interpreter's _ssl leaves '[PEM]
+# ASN1 lib' there after a file it cannot read.  sslmod now reports its own
+# failure as it does on a clean queue, as the stdlib does then.
+def test_decode_cert_ignores_errors_queued_by_others(core, std_core, tmp_path):
+    from conftest import CERTS
+    path = tmp_path / "sequence-cn.pem"
+    path.write_text(_with_sequence_cn("allsans.pem"))
+    clean = _decode_error(std_core, str(path))
+    assert clean is not None
+    with pytest.raises(std_core.SSLError):
+        std_core._test_decode_cert(CERTS("garbage.pem"))   # leaves its error queued
+    assert _decode_error(core, str(path)) == clean
+
+
+@pytest.mark.parametrize("as_der", [False, True])
+def test_get_ca_certs_name_value_not_a_string(impl, as_der):
+    pem = _with_sequence_cn("ca.pem")
+
+    def scenario(ssl):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cadata=ssl.PEM_cert_to_DER_cert(pem) if as_der else pem)
+        return ctx.get_ca_certs()
+    same(scenario, impl, raises="SSLError")
