@@ -75,8 +75,8 @@ def leaked(deltas):
 
 
 class RefleakPlugin:
-    def __init__(self, warmup, repeat):
-        self.warmup, self.repeat = warmup, repeat
+    def __init__(self, warmup, repeat, by_test=False):
+        self.warmup, self.repeat, self.by_test = warmup, repeat, by_test
         self.results = {}        # module path -> dict
         self.late_failures = []  # tests that passed the first run, failed a later one
         self.first_failures = set()
@@ -90,6 +90,11 @@ class RefleakPlugin:
         for i, item in enumerate(items):
             nextitem = items[i + 1] if i + 1 < len(items) else None
             reports = runtestprotocol(item, log=log, nextitem=nextitem)
+            # pytest appends each run's captured output to the item: that
+            # list would grow by itself whenever a test prints or warns.
+            sections = getattr(item, "_report_sections", None)
+            if isinstance(sections, list):
+                sections.clear()
             if (not log and item.nodeid not in self.first_failures
                     and item.nodeid not in self.late_failures
                     and any(r.failed for r in reports)):
@@ -101,7 +106,10 @@ class RefleakPlugin:
             return None
         modules = {}
         for item in session.items:
-            modules.setdefault(str(item.path), []).append(item)
+            key = str(item.path)
+            if self.by_test:   # to find which test of a leaking module leaks
+                key = "%s::%s" % (key, getattr(item, "originalname", item.name))
+            modules.setdefault(key, []).append(item)
         for path, items in modules.items():
             started = time.monotonic()
             # Preallocated, and only the previous reading kept: the
@@ -137,6 +145,8 @@ def main(argv=None):
     parser.add_argument("-R", dest="runs", default="3:3",
                         help="WARMUP:REPEAT runs of each module (default 3:3)")
     parser.add_argument("--json", help="write the per-module figures here")
+    parser.add_argument("--by-test", action="store_true",
+                        help="measure each test function (all its parameters) on its own")
     parser.add_argument("--strict", action="store_true",
                         help="fail on test failures too, not only on leaks")
     opts, pytest_args = parser.parse_known_args(argv)
@@ -145,7 +155,7 @@ def main(argv=None):
     warmup, repeat = (int(n) for n in opts.runs.split(":"))
     if warmup < 1 or repeat < 1:
         sys.exit("refleak: -R needs at least 1:1")
-    plugin = RefleakPlugin(warmup, repeat)
+    plugin = RefleakPlugin(warmup, repeat, opts.by_test)
     # pytest's warnings plugin keeps every warning of every run.
     rc = pytest.main(["-p", "no:cacheprovider", "-p", "no:warnings", *pytest_args],
                      plugins=[plugin])
