@@ -8,7 +8,7 @@ usable as the interpreter's ``_ssl``.
 """
 __version__ = "0.1.0"
 
-from ._inject import inject, extract, link_exceptions as _link_exceptions
+from ._inject import inject, extract
 
 _OWN = ("inject", "extract", "__version__")
 
@@ -27,8 +27,6 @@ def _load_api():
 
 
 _api = _load_api()
-# So that "except ssl.SSLError" in stdlib code catches ours (see _inject).
-_link_exceptions()
 
 
 def __getattr__(name):

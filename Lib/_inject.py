@@ -14,18 +14,14 @@ What cannot be reached: objects created before inject() (a stdlib
 SSLContext held somewhere stays a stdlib one), function default values and
 closures that captured stdlib objects, and subclasses of stdlib classes.
 
-Exceptions: ``except`` matches on the class's real MRO (PyType_IsSubtype);
-``__subclasscheck__`` and ``ABC.register`` are never consulted for it.  So
-link_exceptions(), which the package runs on import, gives each exception
-class of sslmod._sslmod the interpreter's matching class as an extra base
+Exceptions need nothing here: ``except`` matches on the class's real MRO
+(PyType_IsSubtype), and sslmod._sslmod creates each of its exception
+classes with the interpreter's class of the same name as an extra base
 (sslmod.SSLError -> stdlib SSLError -> OSError, sslmod.SSLWantReadError ->
-(sslmod.SSLError, stdlib SSLWantReadError), ...).  Then stdlib code that
-catches ``ssl.SSLError`` or a tuple like asyncio.sslproto.SSLAgainErrors
-also catches sslmod's errors, with or without inject(): an sslmod context
-passed explicitly to asyncio or http.client behaves.  It is done once, at
-import, so the hierarchy does not depend on import order, and it touches
-only sslmod's own classes.  The reverse (sslmod's classes catching stdlib
-errors) would need the stdlib's classes to change and is not done.
+sslmod.SSLError, stdlib SSLWantReadError ...).  So stdlib code that catches
+``ssl.SSLError`` or a tuple like asyncio.sslproto.SSLAgainErrors also
+catches sslmod's errors, with or without inject(), and no class is changed
+after it is made.
 """
 import enum
 import sys
@@ -38,11 +34,6 @@ _MISSING = object()
 _lock = threading.RLock()
 # While injected: a dict of what extract() needs; None otherwise.
 _state = None
-
-_EXCEPTIONS = ("SSLError", "SSLCertVerificationError", "SSLZeroReturnError",
-               "SSLWantReadError", "SSLWantWriteError", "SSLSyscallError",
-               "SSLEOFError")
-
 
 def _ours():
     from . import ssl as new_ssl, _sslmod as new_c
@@ -148,51 +139,6 @@ def _carry_over_overrides(old_ssl, new_ssl, mapping, changes):
     changes.append((new_ssl, name, previous, new_value))
 
 
-def _stdlib_c():
-    """The interpreter's own _ssl, imported if need be; None without one."""
-    from . import _sslmod as new_c
-    if _state is not None:
-        return _state["old_c"]
-    module = sys.modules.get("_ssl")
-    if module is None:
-        try:
-            import _ssl as module
-        except ImportError:
-            return None
-    return None if module is new_c else module
-
-
-def link_exceptions():
-    """Make the stdlib's exception classes catch sslmod's (see above).
-
-    Idempotent; returns True if the classes are linked."""
-    from . import _sslmod as new_c
-    with _lock:
-        theirs_module = _stdlib_c()
-        if theirs_module is None:
-            return False
-        linked = True
-        for name in _EXCEPTIONS:
-            mine = getattr(new_c, name, None)
-            theirs = getattr(theirs_module, name, None)
-            if mine is None or theirs is None:
-                continue
-            if issubclass(mine, theirs):
-                continue
-            if name == "SSLError":
-                bases = (theirs,)
-            else:
-                # Keep sslmod's SSLError first; builtins such as ValueError
-                # are already bases of the stdlib class added here.
-                bases = tuple(b for b in mine.__bases__
-                              if b.__module__ != "builtins") + (theirs,)
-            try:
-                mine.__bases__ = bases
-            except TypeError:
-                linked = False  # this interpreter refuses; stay separate
-        return linked
-
-
 def inject():
     """Make sslmod the process's ssl and _ssl module.
 
@@ -221,7 +167,6 @@ def inject():
             _rebind_everywhere(mapping, skip, _state["changes"])
             if old_ssl is not None:
                 _carry_over_overrides(old_ssl, new_ssl, mapping, _state["changes"])
-        link_exceptions()
 
 
 def extract():

@@ -44,60 +44,94 @@ def RAND_pseudo_bytes(n):
 
 
 # ---- match_hostname (RFC 6125) ------------------------------------------
+#
+# The interpreter's ssl has these helpers as private names (_inet_paton,
+# _dnsname_match, _ipaddress_match); sslmod.ssl re-exports them under those
+# names, since test suites and third-party code call them.
 
-def _parse_ip(text):
-    """Packed address for an IPv4 or IPv6 literal; ValueError if it is none.
+_IPV4_NOT_QUAD = "{!r} is not a quad-dotted IPv4 address."
+_NOT_AN_ADDRESS = "{!r} is neither an IPv4 nor an IP6 address."
 
-    IPv4 must be written as four plain decimal numbers: inet_aton() alone
-    would also take '127.1' or '0x7f.0.0.1', which no certificate means."""
+
+def _packed_ipv4(text):
+    """TEXT as 4 bytes if it is written as four plain decimal numbers; None
+    if inet_aton() refuses it.  inet_aton() alone would also take '127.1'
+    or '0x7f.0.0.1', which no certificate means."""
     try:
         packed = _socket.inet_aton(text)
     except OSError:
-        pass
-    else:
-        if _socket.inet_ntoa(packed) != text:
-            raise ValueError("{!r} is not a quad-dotted IPv4 address.".format(text))
+        return None
+    if _socket.inet_ntoa(packed) != text:
+        raise ValueError(_IPV4_NOT_QUAD.format(text))
+    return packed
+
+
+def _inet_paton(ipname):
+    """The packed form (4 or 16 bytes) of an IPv4 or IPv6 literal.
+
+    ValueError if IPNAME is neither; IPv6 scope ids ('%eth0') are refused."""
+    packed = _packed_ipv4(ipname)
+    if packed is not None:
         return packed
     try:
-        return _socket.inet_pton(_socket.AF_INET6, text)
+        return _socket.inet_pton(_socket.AF_INET6, ipname)
     except OSError:
-        raise ValueError("{!r} is neither an IPv4 nor an IP6 address.".format(text)) from None
+        pass
+    raise ValueError(_NOT_AN_ADDRESS.format(ipname))
 
 
-def _wildcard_pattern_error(pattern, msg):
-    return _sslmod.SSLCertVerificationError("{}: {!r}.".format(msg, pattern))
+def _ipaddress_match(cert_ipaddress, host_ip):
+    """Whether a certificate's 'IP Address' entry is the packed HOST_IP.
+
+    The certificate decoder may leave a trailing newline on IPv6 entries."""
+    return _inet_paton(cert_ipaddress.rstrip()) == host_ip
 
 
-def _dns_name_matches(pattern, hostname):
-    """True if the certificate name PATTERN covers HOSTNAME.
+# Each rule a wildcard name must keep, in the order they are checked, as
+# (what is wrong, test on (name, leftmost label, has more labels)).
+_WILDCARD_RULES = (
+    ("too many wildcards in certificate DNS name",
+     lambda name, left, more: name.count("*") > 1),
+    ("wildcard can only be present in the leftmost label",
+     lambda name, left, more: "*" not in left),
+    ("sole wildcard without additional labels are not support",
+     lambda name, left, more: not more),
+    ("partial wildcards in leftmost label are not supported",
+     lambda name, left, more: left != "*"),
+)
 
-    RFC 6125 6.4.3, strictly: at most one '*', only as the whole leftmost
-    label, never alone, and it stands for exactly one non-empty label.
-    Partial wildcards ('w*', 'xn--*') are refused outright rather than
-    matched, which also rules them out on IDNA A-labels.  Comparison is
-    ASCII case-insensitive and a trailing dot is significant."""
-    if not pattern:
+
+def _dnsname_match(dn, hostname):
+    """True if the certificate name DN covers HOSTNAME.
+
+    RFC 6125 6.4.3, strictly: at most one '*', standing alone as the
+    leftmost label of a name with more labels, matching exactly one
+    non-empty label.  A name that breaks a rule is an error
+    (CertificateError), not a mismatch.  Comparison ignores ASCII case; a
+    trailing dot is significant."""
+    if not dn:
         return False
-    stars = pattern.count("*")
-    if stars == 0:
-        return pattern.lower() == hostname.lower()
-    if stars > 1:
-        raise _wildcard_pattern_error(
-            pattern, "too many wildcards in certificate DNS name")
-    first, dot, rest = pattern.partition(".")
-    if "*" in rest:
-        raise _wildcard_pattern_error(
-            pattern, "wildcard can only be present in the leftmost label")
-    if not dot:
-        raise _wildcard_pattern_error(
-            pattern, "sole wildcard without additional labels are not support")
-    if first != "*":
-        raise _wildcard_pattern_error(
-            pattern, "partial wildcards in leftmost label are not supported")
-    host_first, dot, host_rest = hostname.partition(".")
-    if not host_first or not dot:
-        return False
-    return rest.lower() == host_rest.lower()
+    if "*" not in dn:
+        return dn.lower() == hostname.lower()
+    left, dot, rest = dn.partition(".")
+    for problem, broken in _WILDCARD_RULES:
+        if broken(dn, left, bool(dot)):
+            raise _sslmod.SSLCertVerificationError("{}: {!r}.".format(problem, dn))
+    host_left, host_dot, host_rest = hostname.partition(".")
+    # The wildcard stands for HOST_LEFT, which must be a real label.
+    return bool(host_left and host_dot) and host_rest.lower() == rest.lower()
+
+
+def _names_to_try(cert):
+    """(kind, name) pairs a host name is checked against: the DNS and IP
+    entries of subjectAltName, or, when it has none, the subject's
+    commonNames (as DNS names)."""
+    alt = [(kind, value) for kind, value in cert.get("subjectAltName", ())
+           if kind in ("DNS", "IP Address")]
+    if alt:
+        return alt
+    return [("DNS", value) for rdn in cert.get("subject", ())
+            for key, value in rdn if key == "commonName"]
 
 
 def match_hostname(cert, hostname):
@@ -117,27 +151,16 @@ def match_hostname(cert, hostname):
                          "SSL socket or SSL context with either "
                          "CERT_OPTIONAL or CERT_REQUIRED")
     try:
-        host_ip = _parse_ip(hostname)
+        host_ip = _inet_paton(hostname)
     except ValueError:
         host_ip = None  # a DNS name
-    tried = []
-    for kind, value in cert.get("subjectAltName", ()):
-        if kind == "DNS":
-            if host_ip is None and _dns_name_matches(value, hostname):
-                return
-            tried.append(value)
-        elif kind == "IP Address":
-            # The certificate decoder may leave a trailing newline on IPv6.
-            if host_ip is not None and _parse_ip(value.rstrip()) == host_ip:
-                return
-            tried.append(value)
-    if not tried:
-        for rdn in cert.get("subject", ()):
-            for key, value in rdn:
-                if key == "commonName":
-                    if _dns_name_matches(value, hostname):
-                        return
-                    tried.append(value)
+    names = _names_to_try(cert)
+    for kind, value in names:
+        if kind == "DNS" and host_ip is None and _dnsname_match(value, hostname):
+            return
+        if kind == "IP Address" and host_ip is not None and _ipaddress_match(value, host_ip):
+            return
+    tried = [value for _, value in names]
     if len(tried) > 1:
         msg = "hostname {!r} doesn't match either of {}".format(
             hostname, ", ".join(map(repr, tried)))

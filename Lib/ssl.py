@@ -33,7 +33,7 @@ from ._sslmod import (
 )
 
 try:
-    from enum import _simple_enum          # 3.11+; the stdlib exposes it too
+    from enum import _simple_enum  # noqa: F401 - 3.11+; the stdlib exposes it too
 except ImportError:
     pass
 
@@ -43,8 +43,10 @@ _ssl = _sslmod
 _PY = sys.version_info[:2]
 
 # Feature flags come straight from the core.
-globals().update({name: getattr(_sslmod, name)
-                  for name in dir(_sslmod) if name.startswith("HAS_")})
+from ._sslmod import (  # noqa: E402
+    HAS_ALPN, HAS_ECDH, HAS_NPN, HAS_PSK, HAS_SNI, HAS_SSLv2, HAS_SSLv3,
+    HAS_TLS_UNIQUE, HAS_TLSv1, HAS_TLSv1_1, HAS_TLSv1_2, HAS_TLSv1_3,
+)
 HAS_NEVER_CHECK_COMMON_NAME = hasattr(_sslmod, "HOSTFLAG_NEVER_CHECK_SUBJECT")
 
 socket_error = OSError
@@ -57,88 +59,132 @@ _RESTRICTED_SERVER_CIPHERS = _DEFAULT_CIPHERS
 
 
 # ---------------------------------------------------------------------------
-# Enums.  The ones whose members are core constants are built from the core
-# by name prefix (module constants become the enum members, as in the
-# stdlib); the TLS wire-format ones come from the tables below.
+# Enums.  The ones whose members are core constants are made from the core
+# by name prefix with Enum._convert_, as in the stdlib: the members are
+# whatever constants this build of the core has, and each member also
+# replaces the plain module constant of the same name.  The TLS
+# wire-format ones are written out below.
 # ---------------------------------------------------------------------------
 
-_CORE_ENUMS = (
-    # class name        base       prefix                 names left out
-    ("_SSLMethod",      _IntEnum, "PROTOCOL_",           ("PROTOCOL_SSLv23",)),
-    ("Options",         _IntFlag, "OP_",                 ()),
-    ("AlertDescription", _IntEnum, "ALERT_DESCRIPTION_", ()),
-    ("SSLErrorNumber",  _IntEnum, "SSL_ERROR_",          ()),
-    ("VerifyFlags",     _IntFlag, "VERIFY_",             ()),
-    ("VerifyMode",      _IntEnum, "CERT_",               ()),
+# The constants this module itself uses; _convert_ below rebinds each to
+# its enum member.
+from ._sslmod import (  # noqa: E402
+    CERT_NONE, CERT_REQUIRED, PROTOCOL_TLS, PROTOCOL_TLS_CLIENT,
+    PROTOCOL_TLS_SERVER, SSL_ERROR_EOF, VERIFY_X509_PARTIAL_CHAIN,
+    VERIFY_X509_STRICT,
 )
 
-for _name, _base, _prefix, _skip in _CORE_ENUMS:
-    # _convert_ also publishes every member as a module global.
-    _base._convert_(
-        _name, __name__,
-        lambda key, prefix=_prefix, skip=_skip: key.startswith(prefix) and key not in skip,
-        source=_sslmod)
+
+def _prefixed(prefix, *left_out):
+    """Selects the core's constants named PREFIX..., but not LEFT_OUT."""
+    return lambda name: name.startswith(prefix) and name not in left_out
+
+
+_SSLMethod = _IntEnum._convert_(
+    "_SSLMethod", __name__, _prefixed("PROTOCOL_", "PROTOCOL_SSLv23"), source=_sslmod)
+Options = _IntFlag._convert_(
+    "Options", __name__, _prefixed("OP_"), source=_sslmod)
+AlertDescription = _IntEnum._convert_(
+    "AlertDescription", __name__, _prefixed("ALERT_DESCRIPTION_"), source=_sslmod)
+SSLErrorNumber = _IntEnum._convert_(
+    "SSLErrorNumber", __name__, _prefixed("SSL_ERROR_"), source=_sslmod)
+VerifyFlags = _IntFlag._convert_(
+    "VerifyFlags", __name__, _prefixed("VERIFY_"), source=_sslmod)
+VerifyMode = _IntEnum._convert_(
+    "VerifyMode", __name__, _prefixed("CERT_"), source=_sslmod)
 
 # PROTOCOL_SSLv23 is the old spelling of PROTOCOL_TLS.
 PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_SSLv23 = _SSLMethod.PROTOCOL_TLS
 _PROTOCOL_NAMES = {member: name for name, member in _SSLMethod.__members__.items()}
 _SSLv2_IF_EXISTS = getattr(_SSLMethod, "PROTOCOL_SSLv2", None)
 
-# TLS wire-format numbers (RFC 8446 and friends), NAME=value.
-_WIRE_TABLES = {
-    "_TLSContentType": (
-        "Content types (record layer), RFC 8446 section B.1",
-        "CHANGE_CIPHER_SPEC=20 ALERT=21 HANDSHAKE=22 APPLICATION_DATA=23 "
-        "HEADER=0x100 INNER_CONTENT_TYPE=0x101"),
-    "_TLSAlertType": (
-        "Alert types, RFC 8446 section B.2",
-        "CLOSE_NOTIFY=0 UNEXPECTED_MESSAGE=10 BAD_RECORD_MAC=20 "
-        "DECRYPTION_FAILED=21 RECORD_OVERFLOW=22 DECOMPRESSION_FAILURE=30 "
-        "HANDSHAKE_FAILURE=40 NO_CERTIFICATE=41 BAD_CERTIFICATE=42 "
-        "UNSUPPORTED_CERTIFICATE=43 CERTIFICATE_REVOKED=44 "
-        "CERTIFICATE_EXPIRED=45 CERTIFICATE_UNKNOWN=46 ILLEGAL_PARAMETER=47 "
-        "UNKNOWN_CA=48 ACCESS_DENIED=49 DECODE_ERROR=50 DECRYPT_ERROR=51 "
-        "EXPORT_RESTRICTION=60 PROTOCOL_VERSION=70 INSUFFICIENT_SECURITY=71 "
-        "INTERNAL_ERROR=80 INAPPROPRIATE_FALLBACK=86 USER_CANCELED=90 "
-        "NO_RENEGOTIATION=100 MISSING_EXTENSION=109 UNSUPPORTED_EXTENSION=110 "
-        "CERTIFICATE_UNOBTAINABLE=111 UNRECOGNIZED_NAME=112 "
-        "BAD_CERTIFICATE_STATUS_RESPONSE=113 BAD_CERTIFICATE_HASH_VALUE=114 "
-        "UNKNOWN_PSK_IDENTITY=115 CERTIFICATE_REQUIRED=116 "
-        "NO_APPLICATION_PROTOCOL=120"),
-    "_TLSMessageType": (
-        "Message types (handshake protocol), RFC 8446 section B.3",
-        "HELLO_REQUEST=0 CLIENT_HELLO=1 SERVER_HELLO=2 HELLO_VERIFY_REQUEST=3 "
-        "NEWSESSION_TICKET=4 END_OF_EARLY_DATA=5 HELLO_RETRY_REQUEST=6 "
-        "ENCRYPTED_EXTENSIONS=8 CERTIFICATE=11 SERVER_KEY_EXCHANGE=12 "
-        "CERTIFICATE_REQUEST=13 SERVER_DONE=14 CERTIFICATE_VERIFY=15 "
-        "CLIENT_KEY_EXCHANGE=16 FINISHED=20 CERTIFICATE_URL=21 "
-        "CERTIFICATE_STATUS=22 SUPPLEMENTAL_DATA=23 KEY_UPDATE=24 "
-        "NEXT_PROTO=67 MESSAGE_HASH=254 CHANGE_CIPHER_SPEC=0x0101"),
-}
+# TLS wire-format numbers (RFC 8446 and friends).
+
+class _TLSContentType(_IntEnum):
+    """Content types (record layer), RFC 8446 section B.1"""
+    CHANGE_CIPHER_SPEC = 20
+    ALERT = 21
+    HANDSHAKE = 22
+    APPLICATION_DATA = 23
+    # Pseudo content types, used by the message callback.
+    HEADER = 0x100
+    INNER_CONTENT_TYPE = 0x101
 
 
-def _int_enum(name, pairs, doc):
-    cls = _IntEnum(name, pairs, module=__name__, qualname=name)
-    cls.__doc__ = doc
-    return cls
+class _TLSAlertType(_IntEnum):
+    """Alert types, RFC 8446 section B.2"""
+    CLOSE_NOTIFY = 0
+    UNEXPECTED_MESSAGE = 10
+    BAD_RECORD_MAC = 20
+    DECRYPTION_FAILED = 21
+    RECORD_OVERFLOW = 22
+    DECOMPRESSION_FAILURE = 30
+    HANDSHAKE_FAILURE = 40
+    NO_CERTIFICATE = 41
+    BAD_CERTIFICATE = 42
+    UNSUPPORTED_CERTIFICATE = 43
+    CERTIFICATE_REVOKED = 44
+    CERTIFICATE_EXPIRED = 45
+    CERTIFICATE_UNKNOWN = 46
+    ILLEGAL_PARAMETER = 47
+    UNKNOWN_CA = 48
+    ACCESS_DENIED = 49
+    DECODE_ERROR = 50
+    DECRYPT_ERROR = 51
+    EXPORT_RESTRICTION = 60
+    PROTOCOL_VERSION = 70
+    INSUFFICIENT_SECURITY = 71
+    INTERNAL_ERROR = 80
+    INAPPROPRIATE_FALLBACK = 86
+    USER_CANCELED = 90
+    NO_RENEGOTIATION = 100
+    MISSING_EXTENSION = 109
+    UNSUPPORTED_EXTENSION = 110
+    CERTIFICATE_UNOBTAINABLE = 111
+    UNRECOGNIZED_NAME = 112
+    BAD_CERTIFICATE_STATUS_RESPONSE = 113
+    BAD_CERTIFICATE_HASH_VALUE = 114
+    UNKNOWN_PSK_IDENTITY = 115
+    CERTIFICATE_REQUIRED = 116
+    NO_APPLICATION_PROTOCOL = 120
 
 
-for _name, (_doc, _spec) in _WIRE_TABLES.items():
-    _pairs = [(key, int(value, 0)) for key, value in
-              (item.split("=") for item in _spec.split())]
-    globals()[_name] = _int_enum(_name, _pairs, _doc)
+class _TLSMessageType(_IntEnum):
+    """Message types (handshake protocol), RFC 8446 section B.3"""
+    HELLO_REQUEST = 0
+    CLIENT_HELLO = 1
+    SERVER_HELLO = 2
+    HELLO_VERIFY_REQUEST = 3
+    NEWSESSION_TICKET = 4
+    END_OF_EARLY_DATA = 5
+    HELLO_RETRY_REQUEST = 6
+    ENCRYPTED_EXTENSIONS = 8
+    CERTIFICATE = 11
+    SERVER_KEY_EXCHANGE = 12
+    CERTIFICATE_REQUEST = 13
+    SERVER_DONE = 14
+    CERTIFICATE_VERIFY = 15
+    CLIENT_KEY_EXCHANGE = 16
+    FINISHED = 20
+    CERTIFICATE_URL = 21
+    CERTIFICATE_STATUS = 22
+    SUPPLEMENTAL_DATA = 23
+    KEY_UPDATE = 24
+    NEXT_PROTO = 67
+    MESSAGE_HASH = 254
+    CHANGE_CIPHER_SPEC = 0x0101
 
-# TLSVersion mirrors the core's PROTO_* values; MAXIMUM_SUPPORTED goes last
-# and MINIMUM_SUPPORTED first, as in the stdlib.
-_proto_values = sorted(
-    ((key[len("PROTO_"):], getattr(_sslmod, key))
-     for key in dir(_sslmod) if key.startswith("PROTO_")),
-    key=lambda item: (item[0] == "MAXIMUM_SUPPORTED", item[1]))
-TLSVersion = _int_enum("TLSVersion", _proto_values,
-                       "TLS/SSL protocol versions, for minimum_version and maximum_version.")
 
-del _name, _base, _prefix, _skip, _doc, _spec, _pairs, _proto_values
-del _CORE_ENUMS, _WIRE_TABLES
+class TLSVersion(_IntEnum):
+    """TLS/SSL protocol versions, for minimum_version and maximum_version."""
+    MINIMUM_SUPPORTED = _sslmod.PROTO_MINIMUM_SUPPORTED
+    SSLv3 = _sslmod.PROTO_SSLv3
+    TLSv1 = _sslmod.PROTO_TLSv1
+    TLSv1_1 = _sslmod.PROTO_TLSv1_1
+    TLSv1_2 = _sslmod.PROTO_TLSv1_2
+    TLSv1_3 = _sslmod.PROTO_TLSv1_3
+    MAXIMUM_SUPPORTED = _sslmod.PROTO_MAXIMUM_SUPPORTED
+
 
 
 # ---------------------------------------------------------------------------
@@ -163,10 +209,10 @@ class _ASN1Object(namedtuple("_ASN1Object", "nid shortname longname oid")):
         return cls._make(_txt2obj(name, name=True))
 
 
-Purpose = _Enum("Purpose", [("SERVER_AUTH", "1.3.6.1.5.5.7.3.1"),
-                            ("CLIENT_AUTH", "1.3.6.1.5.5.7.3.2")],
-                type=_ASN1Object, module=__name__, qualname="Purpose")
-Purpose.__doc__ = """What a certificate is used for: authenticating servers or clients."""
+class Purpose(_ASN1Object, _Enum):
+    """What a certificate is used for: authenticating servers or clients."""
+    SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
+    CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
 
 
 def _require_purpose(purpose):
@@ -398,15 +444,6 @@ def _delegate(name, unwrapped=_REQUIRED, doc=None):
     return method
 
 
-_QUERIES = {
-    "cipher": "(name, protocol, secret bits) of the cipher in use, or None.",
-    "shared_ciphers": "Ciphers offered by the client and usable by us, or None.",
-    "compression": "The compression algorithm in use, or None.",
-    "version": "The negotiated protocol version as a string, or None.",
-    "selected_alpn_protocol": "The protocol ALPN selected, or None.",
-}
-
-
 def _der_chain(chain):
     return [] if chain is None else [cert.public_bytes(_sslmod.ENCODING_DER) for cert in chain]
 
@@ -444,14 +481,13 @@ class SSLObject:
             # Another ssl module's BIOs (asyncio and trio make the
             # interpreter's own): run over ours and copy bytes across.
             bridge = _BioBridge(incoming, outgoing)
-            cls = _bridged_class(cls)
             incoming, outgoing = bridge.ours_in, bridge.ours_out
         self = cls.__new__(cls)
-        if bridge is not None:
-            self._bridge = bridge
-        self._sslobj = context._wrap_bio(
+        sslobj = context._wrap_bio(
             incoming, outgoing, server_side=server_side,
             server_hostname=server_hostname, owner=self, session=session)
+        # Only connections over foreign BIOs pay for the copying.
+        self._sslobj = sslobj if bridge is None else _BridgedConnection(sslobj, bridge)
         return self
 
     context = property(lambda self: self._sslobj.context,
@@ -500,9 +536,26 @@ class SSLObject:
     verify_client_post_handshake = _delegate(
         "verify_client_post_handshake",
         doc="Ask the client for its certificate after the handshake (TLS 1.3).")
-    for _name, _doc in _QUERIES.items():
-        locals()[_name] = _delegate(_name, doc=_doc)
-    del _name, _doc
+
+    def cipher(self):
+        """(name, protocol, secret bits) of the cipher in use, or None."""
+        return self._sslobj.cipher()
+
+    def shared_ciphers(self):
+        """Ciphers offered by the client and usable by us, or None."""
+        return self._sslobj.shared_ciphers()
+
+    def compression(self):
+        """The compression algorithm in use, or None."""
+        return self._sslobj.compression()
+
+    def version(self):
+        """The negotiated protocol version as a string, or None."""
+        return self._sslobj.version()
+
+    def selected_alpn_protocol(self):
+        """The protocol ALPN selected, or None."""
+        return self._sslobj.selected_alpn_protocol()
 
 
 def _foreign_bio(obj):
@@ -531,34 +584,51 @@ class _BioBridge:
             self.theirs_out.write(data)
 
 
-def _bridged(name):
-    def method(self, *args, **kwargs):
+class _BridgedConnection:
+    """A core connection over a _BioBridge: the calls that move TLS records
+    first pull the foreign input into our BIO, and push our output to the
+    foreign BIO afterwards; everything else goes straight to the core."""
+
+    __slots__ = ("_conn", "_bridge")
+
+    def __init__(self, conn, bridge):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_bridge", bridge)
+
+    def _run(self, call, *args):
         bridge = self._bridge
         bridge.pull()
         try:
-            return getattr(super(type(self), self), name)(*args, **kwargs)
+            return call(*args)
         finally:
             bridge.push()
-    method.__name__ = method.__qualname__ = name
-    return method
+
+    def do_handshake(self):
+        return self._run(self._conn.do_handshake)
+
+    def read(self, *args):
+        return self._run(self._conn.read, *args)
+
+    def write(self, data):
+        return self._run(self._conn.write, data)
+
+    def shutdown(self):
+        return self._run(self._conn.shutdown)
+
+    def verify_client_post_handshake(self):
+        return self._run(self._conn.verify_client_post_handshake)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._conn, name, value)
 
 
-_BRIDGED = {}
-
-
-def _bridged_class(cls):
-    """CLS with its I/O methods wrapped to copy bytes over a _BioBridge (only
-    objects over foreign BIOs get this class; ours pay nothing)."""
-    if getattr(cls, "_is_bridged", False):
-        return cls
-    bridged = _BRIDGED.get(cls)
-    if bridged is None:
-        names = ("do_handshake", "read", "write", "unwrap", "verify_client_post_handshake")
-        body = {name: _bridged(name) for name in names}
-        body.update(_is_bridged=True, __module__=cls.__module__,
-                    __qualname__=cls.__qualname__, __doc__=cls.__doc__)
-        bridged = _BRIDGED[cls] = type(cls.__name__, (cls,), body)
-    return bridged
+def _byte_size(buffer):
+    """How many bytes BUFFER holds (len() counts items, not bytes)."""
+    with memoryview(buffer) as view:
+        return view.nbytes
 
 
 def _flags_refused(self, call):
@@ -589,6 +659,13 @@ def _never(name):
 _PRE_HANDSHAKE_DATA = "Closed before TLS handshake with data in recv buffer."
 
 
+def _pre_handshake_data_error(code):
+    error = SSLError(code, _PRE_HANDSHAKE_DATA)
+    error.reason = _PRE_HANDSHAKE_DATA
+    error.library = None
+    return error
+
+
 def _check_wrap_request(sock, context, server_side, server_hostname, session):
     """Refuse wrap_socket() arguments that cannot work together."""
     if sock.getsockopt(SOL_SOCKET, SO_TYPE) != SOCK_STREAM:
@@ -613,35 +690,42 @@ class SSLSocket(socket):
                 context=None, session=None):
         _check_wrap_request(sock, context, server_side, server_hostname, session)
         # The new object takes over SOCK's file descriptor; SOCK is detached.
+        # From then on the descriptor is ours: whatever goes wrong closes it,
+        # as nobody else could.
         fd_owner = {"family": sock.family, "type": sock.type,
                     "proto": sock.proto, "fileno": sock.fileno()}
+        timeout = sock.gettimeout()
         self = cls.__new__(cls, **fd_owner)
         super(SSLSocket, self).__init__(**fd_owner)
-        timeout = sock.gettimeout()
         sock.detach()
+        try:
+            self._setup(context, session, server_side, server_hostname,
+                        do_handshake_on_connect, suppress_ragged_eofs, timeout)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _setup(self, context, session, server_side, server_hostname,
+               do_handshake_on_connect, suppress_ragged_eofs, timeout):
         vars(self).update(
-            _context=context, _session=session, _sslobj=None,
-            server_side=server_side,
-            server_hostname=_hostname_to_ascii(server_hostname),
+            _context=context, _session=session, _sslobj=None, _connected=False,
+            server_side=server_side, server_hostname=None,
             do_handshake_on_connect=do_handshake_on_connect,
             suppress_ragged_eofs=suppress_ragged_eofs)
+        self.server_hostname = _hostname_to_ascii(server_hostname)
         self.settimeout(timeout)
-
         self._connected = self._peer_present()
-        if self._connected:
-            try:
-                self._sslobj = context._wrap_socket(
-                    self, server_side, self.server_hostname,
-                    owner=self, session=self._session)
-                if do_handshake_on_connect:
-                    if timeout == 0.0:
-                        raise ValueError("do_handshake_on_connect should not be "
-                                         "specified for non-blocking sockets")
-                    self.do_handshake()
-            except (OSError, ValueError):
-                self.close()
-                raise
-        return self
+        if not self._connected:
+            return
+        self._sslobj = context._wrap_socket(
+            self, server_side, self.server_hostname,
+            owner=self, session=self._session)
+        if do_handshake_on_connect:
+            if timeout == 0.0:
+                raise ValueError("do_handshake_on_connect should not be "
+                                 "specified for non-blocking sockets")
+            self.do_handshake()
 
     def _peer_present(self):
         """True if the socket is connected.  If it is not, refuse bytes a
@@ -664,14 +748,9 @@ class SSLSocket(socket):
         finally:
             self.settimeout(timeout)
         if stray:
-            error = SSLError(code, _PRE_HANDSHAKE_DATA)
-            error.reason = _PRE_HANDSHAKE_DATA
-            error.library = None
-            try:
-                self.close()
-            except OSError:
-                pass
-            raise error
+            # Built by a helper, never held in a local: a local would make
+            # the cycle exception -> traceback -> this frame -> exception.
+            raise _pre_handshake_data_error(code)
         return False
 
     # -- state -----------------------------------------------------------
@@ -710,11 +789,14 @@ class SSLSocket(socket):
 
     # -- data path ---------------------------------------------------------
 
-    def _eof(self, exc, result):
-        # A transport EOF without close_notify: EOF to the caller, or raise.
-        if exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs:
-            return result
-        raise exc
+    # A transport EOF without close_notify reads as EOF when
+    # suppress_ragged_eofs is set.  Every other error is re-raised with a bare
+    # ``raise`` in the except block: passing it to a helper that raises it
+    # would make the cycle exception -> traceback -> frame -> exception,
+    # which keeps this socket's fd open until the cyclic GC runs.
+
+    def _ragged_eof(self, exc):
+        return exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs
 
     def read(self, len=1024, buffer=None):
         """Read up to LEN bytes; into BUFFER if given (then return the count)."""
@@ -726,7 +808,9 @@ class SSLSocket(socket):
                 return sslobj.read(len)
             return sslobj.read(len, buffer)
         except SSLError as exc:
-            return self._eof(exc, b"" if buffer is None else 0)
+            if self._ragged_eof(exc):
+                return b"" if buffer is None else 0
+            raise
 
     def write(self, data):
         """Write DATA; return the number of bytes written."""
@@ -737,7 +821,7 @@ class SSLSocket(socket):
 
     def readinto(self, buf, nbytes=None):
         """Stream-style (MicroPython) read into BUF; return the count, 0 at EOF."""
-        return self.read(len(buf) if nbytes is None else nbytes, buf)
+        return self.read(_byte_size(buf) if nbytes is None else nbytes, buf)
 
     def recv(self, buflen=1024, flags=0):
         sslobj = self._sslobj
@@ -748,11 +832,14 @@ class SSLSocket(socket):
         try:
             return sslobj.read(buflen)
         except SSLError as exc:
-            return self._eof(exc, b"")
+            if self._ragged_eof(exc):
+                return b""
+            raise
 
     def recv_into(self, buffer, nbytes=None, flags=0):
         if nbytes is None:
-            nbytes = len(buffer) if buffer else 1024
+            # A buffer's size is counted in bytes, whatever its item size.
+            nbytes = (_byte_size(buffer) if buffer is not None else 0) or 1024
         sslobj = self._sslobj
         if sslobj is None:
             return super().recv_into(buffer, nbytes, flags)
@@ -761,7 +848,9 @@ class SSLSocket(socket):
         try:
             return sslobj.read(nbytes, buffer)
         except SSLError as exc:
-            return self._eof(exc, 0)
+            if self._ragged_eof(exc):
+                return 0
+            raise
 
     def send(self, data, flags=0):
         sslobj = self._sslobj
@@ -851,10 +940,14 @@ class SSLSocket(socket):
 
     def accept(self):
         """Accept a connection; return (SSLSocket, address), server side."""
-        conn, addr = super().accept()
-        conn = self.context.wrap_socket(
-            conn, do_handshake_on_connect=self.do_handshake_on_connect,
-            suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        plain, addr = super().accept()
+        try:
+            conn = self.context.wrap_socket(
+                plain, do_handshake_on_connect=self.do_handshake_on_connect,
+                suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        except BaseException:
+            plain.close()       # a no-op once the SSLSocket took the fd over
+            raise
         return conn, addr
 
     def unwrap(self):
@@ -900,14 +993,41 @@ class SSLSocket(socket):
     get_verified_chain = SSLObject.get_verified_chain
     get_unverified_chain = SSLObject.get_unverified_chain
     selected_npn_protocol = _npn_gone
-    for _name, _doc in _QUERIES.items():
-        locals()[_name] = _delegate(_name, None, _doc)
-    del _name, _doc
+
+    def cipher(self):
+        """(name, protocol, secret bits) of the cipher in use, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.cipher()
+
+    def shared_ciphers(self):
+        """Ciphers offered by the client and usable by us, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.shared_ciphers()
+
+    def compression(self):
+        """The compression algorithm in use, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.compression()
+
+    def version(self):
+        """The negotiated protocol version as a string, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.version()
+
+    def selected_alpn_protocol(self):
+        """The protocol ALPN selected, or None."""
+        sslobj = self._sslobj
+        return None if sslobj is None else sslobj.selected_alpn_protocol()
+
+
+def _sslcopydoc(func):
+    """Give FUNC the docstring of the SSLObject method of the same name."""
+    func.__doc__ = getattr(SSLObject, func.__name__).__doc__
+    return func
 
 
 SSLContext.sslsocket_class = SSLSocket
 SSLContext.sslobject_class = SSLObject
-del _QUERIES
 
 
 # ---------------------------------------------------------------------------
@@ -1097,3 +1217,6 @@ try:
 except (ImportError, AttributeError):
     # Not written yet, or mid-import (it imports us): __getattr__ covers it.
     pass
+
+# The host name matching helpers, under the interpreter's private names.
+from ._legacy import _dnsname_match, _inet_paton, _ipaddress_match  # noqa: E402,F401

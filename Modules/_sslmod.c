@@ -497,6 +497,31 @@ done:
 
 /* ---- module lifecycle --------------------------------------------- */
 
+/* Keep _socket.socket, the type _wrap_socket accepts, in the state, so
+ * wrapping a socket does not import a module.  0 or -1. */
+static int
+load_socket_type(sslmod_state *st)
+{
+    PyObject *mod = PyImport_ImportModule("_socket");
+    int rc = -1;
+
+    if (mod == NULL) {
+        goto done;
+    }
+    st->socket_type = PyObject_GetAttrString(mod, "socket");
+    if (st->socket_type == NULL) {
+        goto done;
+    }
+    if (!PyType_Check(st->socket_type)) {
+        PyErr_SetString(PyExc_TypeError, "_socket.socket is not a type");
+        goto done;
+    }
+    rc = 0;
+done:
+    Py_XDECREF(mod);
+    return rc;
+}
+
 static int
 sslmod_exec(PyObject *module)
 {
@@ -509,9 +534,17 @@ sslmod_exec(PyObject *module)
         goto done;
     }
     st->socket_timeout = PyObject_GetAttrString(socket_mod, "timeout");
+    if (st->socket_timeout == NULL || load_socket_type(st) < 0) {
+        goto done;
+    }
     st->str_fileno = PyUnicode_InternFromString("fileno");
     st->str_gettimeout = PyUnicode_InternFromString("gettimeout");
     if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout) {
+        goto done;
+    }
+    st->trust = sslmod_trust_cache_new();
+    if (st->trust == NULL) {
+        PyErr_NoMemory();
         goto done;
     }
     if (sslmod_errors_setup(module, st) < 0
@@ -535,7 +568,7 @@ done:
     X(SSLError) X(SSLCertVerificationError) X(SSLZeroReturnError) \
     X(SSLWantReadError) X(SSLWantWriteError) X(SSLSyscallError) X(SSLEOFError) \
     X(lib_codes_to_names) X(err_codes_to_names) X(err_names_to_codes) \
-    X(socket_timeout) X(str_fileno) X(str_gettimeout)
+    X(socket_timeout) X(socket_type) X(str_fileno) X(str_gettimeout)
 
 static int
 sslmod_traverse(PyObject *module, visitproc visit, void *arg)
@@ -560,7 +593,11 @@ sslmod_clear(PyObject *module)
 static void
 sslmod_free(void *module)
 {
+    sslmod_state *st = get_state((PyObject *)module);
     sslmod_clear((PyObject *)module);
+    /* Contexts hold their own references to the stores they use. */
+    sslmod_trust_cache_free(st->trust);
+    st->trust = NULL;
 }
 
 static PyModuleDef_Slot sslmod_slots[] = {

@@ -17,7 +17,6 @@ import contextlib
 import http.server
 import importlib
 import os
-import re
 import socket
 import ssl
 import sys
@@ -25,6 +24,8 @@ import threading
 import types
 
 import pytest
+
+import connutil as cu
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CERTDIR = os.path.join(HERE, "certs")
@@ -42,7 +43,6 @@ REF = types.SimpleNamespace(ssl=ssl)
 SELF_CHECK = "sslmod" not in [n.strip() for n in os.environ.get(
     "SSLMOD_TEST_IMPLS", "sslmod").split(",")]
 
-_LOCATION = re.compile(r" \([\w./-]+\.c:\d+\)")
 
 
 def cert(name):
@@ -56,13 +56,6 @@ def cert(name):
 def read_cert(name):
     with open(cert(name), "rb") as f:
         return f.read()
-
-
-def server_context(leaf="server-rsa"):
-    """A stdlib server context presenting LEAF's chain (tests/certs)."""
-    ctx = REF.ssl.SSLContext(REF.ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert(leaf + "-chain.pem"), cert(leaf + ".key"))
-    return ctx
 
 
 # ---------------------------------------------------------------------------
@@ -108,24 +101,17 @@ def tls_info(conn, tag=True):
     }
 
 
-def describe_exc(exc):
-    """EXC as comparable data; ssl errors carry their implementation."""
+def exc_report(exc):
+    """cu.describe_exc(EXC) as a dict, plus which implementation raised it
+    (key "impl", see assert_same); an error that wraps another (urllib's
+    URLError, in .reason) reports the wrapped one.  None stays None."""
     if exc is None:
         return None
     reason = getattr(exc, "reason", None)
     if isinstance(reason, BaseException):
-        # urllib's URLError wraps the real error in .reason.
-        return {"type": type(exc).__name__, "reason": describe_exc(reason)}
-    return {
-        "type": type(exc).__name__,
-        "impl": impl_of_exception(exc),
-        "message": _LOCATION.sub("", str(exc)),
-        "errno": getattr(exc, "errno", None),
-        "library": getattr(exc, "library", None),
-        "reason": reason,
-        "verify_code": getattr(exc, "verify_code", None),
-        "verify_message": getattr(exc, "verify_message", None),
-    }
+        return {"type": type(exc).__name__, "reason": exc_report(reason)}
+    _, name, message, extra = cu.describe_exc(exc)
+    return {"impl": impl_of_exception(exc), "type": name, "message": message, **dict(extra)}
 
 
 def _split_impls(value, found):
@@ -180,14 +166,12 @@ class Env:
         return ctx
 
     def server_context(self, leaf="server-rsa", client_cert=True):
-        """A server context presenting LEAF; with CLIENT_CERT it requires
-        a client certificate from our CA."""
-        ctx = self.ssl.SSLContext(self.ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert(leaf + "-chain.pem"), cert(leaf + ".key"))
-        if client_cert:
-            ctx.verify_mode = self.ssl.CERT_REQUIRED
-            ctx.load_verify_locations(cert("ca.pem"))
-        return ctx
+        """A server context of this module presenting LEAF; with
+        CLIENT_CERT it requires a client certificate from our CA."""
+        if not client_cert:
+            return cu.server_context(self.ssl, leaf)
+        return cu.server_context(self.ssl, leaf, cafile=cert("ca.pem"),
+                                 verify_mode=self.ssl.CERT_REQUIRED)
 
     def __repr__(self):
         return "<Env %s>" % self.name
@@ -422,7 +406,7 @@ class HTTPSServer(Server):
     HTTP/1.1 with keep-alive."""
 
     def __init__(self, leaf="server-rsa"):
-        super().__init__(context=server_context(leaf))
+        super().__init__(context=cu.server_context(REF.ssl, leaf))
 
     def handle(self, sock):
         _HTTPHandler(sock, sock.getpeername(), self)
@@ -567,7 +551,7 @@ class POP3Server(Server):
             elif verb == "STAT":
                 io.send("+OK 1 64")
             elif verb == "RETR":
-                stuffed = ["." + l if l.startswith(".") else l for l in self.MESSAGE]
+                stuffed = ["." + line if line.startswith(".") else line for line in self.MESSAGE]
                 io.send("+OK message follows", *stuffed, ".")
             elif verb == "QUIT":
                 io.send("+OK bye")
@@ -752,5 +736,5 @@ def stdlib_back_afterwards():
 @pytest.fixture
 def echo_tls():
     """A TLS echo server (stdlib, the reference peer) for one test."""
-    with serving(EchoServer(context=server_context())) as server:
+    with serving(EchoServer(context=cu.server_context(REF.ssl))) as server:
         yield server

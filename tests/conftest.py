@@ -236,7 +236,8 @@ def same(fn, impl, raises=None, warns=None, ref=None):
     """Assert FN behaves the same on the stdlib ssl (or on REF, e.g. the
     stdlib ``_ssl`` when IMPL is the fixture ``core``) and on IMPL.
 
-    RAISES (an exception class name, a set of them, or True for any) and WARNS (a warning category name)
+    RAISES (an exception class name, a set of them, or True for any) and
+    WARNS (a warning category name)
     check that the stdlib really does what the test expects, so that a
     scenario never silently tests nothing.  Returns the stdlib's
     normalized (result, warnings)."""

@@ -17,6 +17,8 @@ import subprocess
 import threading
 import time
 
+from conftest import strip_location
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CERTDIR = os.path.join(HERE, "certs")
 HOST = "127.0.0.1"
@@ -27,16 +29,17 @@ TIMEOUT = 10.0
 
 OPENSSL = shutil.which("openssl")
 
-_SUFFIX = re.compile(r" \([A-Za-z0-9_./-]+\.c:\d+\)")
 _CLASS = re.compile(r"<class '[\w.]+\.(\w+)'>")
 _REPR = re.compile(r"<[\w.]+\.(SSLSocket|SSLObject)\b")
 _FD = re.compile(r"\bfd=\d+")
 
 
-def normalize(text):
-    """Drop the "(_ssl.c:1234)" / "(file.c:56)" position from a message,
-    and the module from "<class 'ssl.SSLSocket'>" (ours lives elsewhere)."""
-    text = _CLASS.sub(r"<class '\1'>", _SUFFIX.sub("", str(text)))
+def clean_message(text):
+    """The message TEXT (or str() of an exception) without what differs
+    between implementations for no reason: the "(file.c:56)" position
+    (conftest.strip_location), the module in "<class 'ssl.SSLSocket'>"
+    (ours lives elsewhere) and fd numbers in reprs."""
+    text = _CLASS.sub(r"<class '\1'>", strip_location(str(text)))
     return _FD.sub("fd=N", _REPR.sub(r"<\1", text))
 
 
@@ -52,7 +55,7 @@ def describe_exc(exc):
             extra[attr] = getattr(exc, attr)
     if isinstance(exc, OSError) and exc.args and isinstance(exc.args[0], int):
         extra["errno"] = exc.args[0]
-    return ("raise", type(exc).__name__, normalize(exc), tuple(sorted(extra.items())))
+    return ("raise", type(exc).__name__, clean_message(exc), tuple(sorted(extra.items())))
 
 
 def capture(fn, *args, **kwargs):
@@ -495,7 +498,8 @@ def read_all(proc, timeout=TIMEOUT):
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError("%s did not finish; got %r" % (proc.args[:2], b"".join(chunks)))
+                raise AssertionError("%s did not finish; got %r"
+                                     % (proc.args[:2], b"".join(chunks)))
             if not sel.select(left):
                 continue
             data = os.read(proc.stdout.fileno(), 65536)
@@ -535,7 +539,7 @@ _PREFIX = re.compile(r"^[\w./-]+\.c:\d+: ")
 
 def normalize_timeout(text):
     """Also drop the "_ssl.c:1234: " prefix that timeout messages carry."""
-    return _PREFIX.sub("", normalize(text))
+    return _PREFIX.sub("", clean_message(text))
 
 
 def run_scenario(fn, mod):

@@ -16,10 +16,11 @@ import pytest
 
 pytest.register_assert_rewrite("clientutil")
 import clientutil  # noqa: E402
+import connutil as cu
 from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (
-    HOST, TIMEOUT, describe_exc, tls_info, serving, EchoServer,
-    server_context, line_client, require)
+    HOST, TIMEOUT, REF, exc_report, tls_info, serving, EchoServer,
+    line_client, require)
 
 LINES = ["hello", "tls over asyncio", "x" * 20000]
 
@@ -31,7 +32,7 @@ def runner(request):
 
 @pytest.fixture
 def echo_starttls():
-    with serving(EchoServer(tls_context=server_context())) as server:
+    with serving(EchoServer(tls_context=cu.server_context(REF.ssl))) as server:
         yield server
 
 
@@ -109,7 +110,7 @@ def test_open_connection_untrusted(runner, echo_tls):
                     "localhost", echo_tls.port,
                     ssl=env.client_context("selfsigned.pem"))
             except OSError as exc:
-                return describe_exc(exc)
+                return exc_report(exc)
             return "no error"
         return run(main())
     result = runner.check(scenario)
@@ -206,7 +207,7 @@ async def _serve_one(ssl_context, client, starttls_context=None):
             await done
         except Exception:
             if failures:
-                raise failures[0]
+                raise failures[0]  # noqa: B904 - the first failure is the cause
             raise
     finally:
         server.close()

@@ -90,32 +90,6 @@ def test_pem_to_der_bad(impl, arg):
     same(lambda ssl: ssl.PEM_cert_to_DER_cert(arg), impl, raises="ValueError")
 
 
-@pytest.mark.parametrize("text", ["Jan  5 09:34:43 2018 GMT", "Jan 5 09:34:43 2018 GMT",
-                                  "Dec 31 23:59:59 2124 GMT", "Feb 29 12:00:00 2000 GMT",
-                                  "Feb 30 12:00:00 2000 GMT",
-                                  "Jan  1 00:00:00 1970 GMT"])
-def test_cert_time_to_seconds(impl, text):
-    same(lambda ssl: ssl.cert_time_to_seconds(text), impl)
-
-
-@pytest.mark.parametrize("text", ["Jan  5 09:34:43 2018", "Foo  5 09:34:43 2018 GMT",
-                                  "Jan 32 12:00:00 2000 GMT", "", "2018-01-05"])
-def test_cert_time_to_seconds_bad(impl, text):
-    same(lambda ssl: ssl.cert_time_to_seconds(text), impl, raises="ValueError")
-
-
-def test_cert_time_of_test_certificates(impl):
-    def scenario(ssl):
-        out = []
-        for name in ("ca.pem", "expired.pem", "notyetvalid.pem"):
-            d = ssl._ssl._test_decode_cert(CERTS(name)) if hasattr(ssl, "_ssl") else None
-            if d is not None:
-                out.append((ssl.cert_time_to_seconds(d["notBefore"]),
-                            ssl.cert_time_to_seconds(d["notAfter"])))
-        return out
-    same(scenario, impl)
-
-
 # ---- certificates seen through a connection --------------------------------
 #
 # The Certificate type (3.10+) is only handed out by a connection, so these

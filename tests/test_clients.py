@@ -25,11 +25,12 @@ import pytest
 
 pytest.register_assert_rewrite("clientutil")
 import clientutil  # noqa: E402
+import connutil as cu
 from clientutil import stdlib_back_afterwards  # noqa: F401  (fixtures)
 from clientutil import (
-    HOST, TIMEOUT, REF, describe_exc, tls_info, cert, serving,
+    HOST, TIMEOUT, REF, exc_report, tls_info, cert, serving,
     HTTPSServer, SMTPServer, IMAPServer, POP3Server, FTPServer,
-    server_context, require)
+    require)
 
 
 @pytest.fixture(params=["inject", "explicit"])
@@ -87,7 +88,7 @@ def _root_ssl_error(exc):
 
 def _wrapped_failure(exc):
     return {"type": type(exc).__name__,
-            "cause": describe_exc(_root_ssl_error(exc))}
+            "cause": exc_report(_root_ssl_error(exc))}
 
 
 # ---- urllib.request ----------------------------------------------------------
@@ -132,7 +133,7 @@ def test_urlopen_untrusted(runner, https):
         try:
             urllib.request.urlopen(https.url(), context=ctx, timeout=TIMEOUT)
         except urllib.error.URLError as exc:
-            return describe_exc(exc)
+            return exc_report(exc)
         return "no error"
     result = runner.check(scenario)
     assert result["reason"]["type"] == "SSLCertVerificationError"
@@ -145,7 +146,7 @@ def test_urlopen_hostname_mismatch(runner, https_wrong_host):
             urllib.request.urlopen(https_wrong_host.url(),
                                    context=env.client_context(), timeout=TIMEOUT)
         except urllib.error.URLError as exc:
-            return describe_exc(exc)
+            return exc_report(exc)
         return "no error"
     result = runner.check(scenario)
     assert result["reason"]["verify_code"] == 62
@@ -201,7 +202,7 @@ def test_http_client_hostname_mismatch(runner, https_wrong_host):
         try:
             conn.request("GET", "/")
         except REF.ssl.CertificateError as exc:
-            return {"error": describe_exc(exc),
+            return {"error": exc_report(exc),
                     "is_stdlib_SSLError": isinstance(exc, REF.ssl.SSLError),
                     "is_env_SSLError": isinstance(exc, env.ssl.SSLError),
                     "is_ValueError": isinstance(exc, ValueError)}
@@ -221,7 +222,7 @@ def test_http_client_untrusted_ip(runner, https):
         try:
             conn.request("GET", "/")
         except OSError as exc:
-            return describe_exc(exc)
+            return exc_report(exc)
         finally:
             conn.close()
         return "no error"
@@ -235,13 +236,13 @@ MAIL = "From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\n.dot li
 
 @pytest.fixture
 def smtps():
-    with serving(SMTPServer(context=server_context())) as server:
+    with serving(SMTPServer(context=cu.server_context(REF.ssl))) as server:
         yield server
 
 
 @pytest.fixture
 def smtp_plain():
-    with serving(SMTPServer(tls_context=server_context())) as server:
+    with serving(SMTPServer(tls_context=cu.server_context(REF.ssl))) as server:
         yield server
 
 
@@ -288,7 +289,7 @@ def test_smtp_starttls(runner, smtp_plain):
 
 @pytest.fixture
 def imaps():
-    with serving(IMAPServer(context=server_context())) as server:
+    with serving(IMAPServer(context=cu.server_context(REF.ssl))) as server:
         yield server
 
 
@@ -317,7 +318,7 @@ def test_imap4_ssl(runner, imaps):
 
 @pytest.fixture
 def ftp_server():
-    with serving(FTPServer(tls_context=server_context())) as server:
+    with serving(FTPServer(tls_context=cu.server_context(REF.ssl))) as server:
         yield server
 
 
@@ -361,13 +362,13 @@ def test_ftp_tls(runner, ftp_server):
 
 @pytest.fixture
 def pop3s():
-    with serving(POP3Server(context=server_context())) as server:
+    with serving(POP3Server(context=cu.server_context(REF.ssl))) as server:
         yield server
 
 
 @pytest.fixture
 def pop3_plain():
-    with serving(POP3Server(tls_context=server_context())) as server:
+    with serving(POP3Server(tls_context=cu.server_context(REF.ssl))) as server:
         yield server
 
 

@@ -239,7 +239,8 @@ def test_low_level_attributes(std, impl):
         out["set_server_side"] = cu.capture(set_attr, "server_side", True)
         out["set_owner"] = cu.capture(set_attr, "owner", None)
         out["owner_after"] = low.owner
-        out["methods"] = sorted(n for n in without_newer_api(("do_handshake", "read", "write", "pending",
+        out["methods"] = sorted(n for n in without_newer_api((
+                                            "do_handshake", "read", "write", "pending",
                                             "shutdown", "getpeercert", "cipher",
                                             "shared_ciphers", "compression", "version",
                                             "selected_alpn_protocol",

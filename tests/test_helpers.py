@@ -192,7 +192,10 @@ def test_get_server_certificate_timeout_none(impl, impl_name):
 
 # ---- cert_time_to_seconds -----------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["jan  5 09:34:43 2018 GMT", "JAN  5 09:34:43 2018 GMT",
+@pytest.mark.parametrize("text", ["Jan  5 09:34:43 2018 GMT", "Jan 5 09:34:43 2018 GMT",
+                                  "Dec 31 23:59:59 2124 GMT", "Feb 29 12:00:00 2000 GMT",
+                                  "Feb 30 12:00:00 2000 GMT", "Jan  1 00:00:00 1970 GMT",
+                                  "jan  5 09:34:43 2018 GMT", "JAN  5 09:34:43 2018 GMT",
                                   "dEC 31 23:59:59 2124 GMT",
                                   # %S takes a leap second
                                   "Jun 30 23:59:60 2016 GMT",
@@ -202,7 +205,12 @@ def test_cert_time_to_seconds_more(impl, text):
     assert isinstance(ref[0][1], int)
 
 
-@pytest.mark.parametrize("text,exc", [("Jan  5 09:34:43 2018 UTC", "ValueError"),
+@pytest.mark.parametrize("text,exc", [("Jan  5 09:34:43 2018", "ValueError"),
+                                      ("Foo  5 09:34:43 2018 GMT", "ValueError"),
+                                      ("Jan 32 12:00:00 2000 GMT", "ValueError"),
+                                      ("", "ValueError"), ("2018-01-05", "ValueError"),
+                                      ("yesterday", "ValueError"),
+                                      ("Jan  5 09:34:43 2018 UTC", "ValueError"),
                                       ("Jan  5 09:34:43 2018 GMT ", "ValueError"),
                                       ("Jan  5 25:34:43 2018 GMT", "ValueError"),
                                       ("Ja  5 09:34:43 2018 GMT", "ValueError"),
@@ -211,6 +219,19 @@ def test_cert_time_to_seconds_more(impl, text):
                                       (None, "TypeError"), (20180105, "TypeError")])
 def test_cert_time_to_seconds_bad_more(impl, text, exc):
     same(lambda ssl: ssl.cert_time_to_seconds(text), impl, raises=exc)
+
+
+def test_cert_time_of_test_certificates(impl):
+    def scenario(ssl):
+        out = []
+        for name in ("ca.pem", "expired.pem", "notyetvalid.pem"):
+            d = ssl._ssl._test_decode_cert(CERTS(name)) if hasattr(ssl, "_ssl") else None
+            if d is not None:
+                out.append((ssl.cert_time_to_seconds(d["notBefore"]),
+                            ssl.cert_time_to_seconds(d["notAfter"])))
+        return out
+    same(scenario, impl)
+
 
 
 GERMAN = ("de_DE.UTF-8", "de_DE.utf8", "de_DE")

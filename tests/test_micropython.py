@@ -30,8 +30,8 @@ pytest.register_assert_rewrite("clientutil")
 import clientutil  # noqa: E402
 from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (  # noqa: E402
-    HOST, TIMEOUT, REF, EchoServer, cert, read_cert, server_context, serving,
-    line_client, describe_exc)
+    HOST, TIMEOUT, REF, cert, read_cert,
+    line_client, exc_report)
 
 WRAP_SOCKET_WARNING = "ssl.wrap_socket() is deprecated, use SSLContext.wrap_socket()"
 
@@ -170,7 +170,7 @@ def _mp_failure(fn):
     try:
         fn().close()
     except OSError as exc:
-        return describe_exc(exc)
+        return exc_report(exc)
     return "no error"
 
 
@@ -230,8 +230,8 @@ def test_sslcontext_positional_protocol(mp_ssl, echo_tls):
 def _pem_body(pem):
     """The DER inside the first PEM block of PEM (bytes)."""
     lines = pem.decode("ascii").strip().splitlines()
-    start = next(i for i, l in enumerate(lines) if l.startswith("-----BEGIN"))
-    end = next(i for i, l in enumerate(lines) if l.startswith("-----END"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("-----BEGIN"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("-----END"))
     return base64.b64decode("".join(lines[start + 1:end]))
 
 

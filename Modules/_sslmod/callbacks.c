@@ -126,12 +126,15 @@ sslmod_cb_servername(SSL *ssl, int *alert, void *Py_UNUSED(arg))
     PyObject *result = NULL;
     const char *servername;
     long value;
-    int rc = SSL_TLSEXT_ERR_OK;
+    /* Installed for good once sni_callback was first set: without a Python
+     * callback, answer as OpenSSL does when there is no callback at all. */
+    int rc = SSL_TLSEXT_ERR_NOACK;
 
     if (cb_enter(&scope, ssl) < 0 || scope.ctx->sni_callback == NULL) {
         goto done;
     }
     callback = Py_NewRef(scope.ctx->sni_callback);
+    rc = SSL_TLSEXT_ERR_OK;
 
     servername = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (servername == NULL) {
@@ -198,13 +201,18 @@ done:
  * alert description, or the byte that identifies the record. */
 void
 sslmod_cb_msg(int write_p, int version, int content_type, const void *buf,
-              size_t len, SSL *ssl, void *Py_UNUSED(arg))
+              size_t len, SSL *ssl, void *arg)
 {
     cb_scope scope;
     PyObject *callback = NULL, *face = NULL, *result = NULL;
     const unsigned char *bytes = (const unsigned char *)buf;
     int msg_type = -1;
 
+    if (arg == NULL) {
+        /* The connection was made while the context had no msg callback:
+         * it gets none, as if this function were not installed.  No GIL. */
+        return;
+    }
     if (cb_enter(&scope, ssl) < 0 || scope.ctx->msg_callback == NULL) {
         goto done;
     }
@@ -246,49 +254,46 @@ done:
 
 /* ---- key log ----------------------------------------------------------- */
 
-/* Append LINE (NSS key log format) to the context's keylog file.  The file
- * write runs without the GIL under keylog_lock; we hold our own reference to
- * the BIO so a concurrent change of keylog_filename cannot free it.  A failed
- * write becomes an OSError on the connection. */
-void
-sslmod_cb_keylog(const SSL *ssl, const char *line)
+/* Report a failed key log write as an OSError on the connection. */
+static void
+keylog_failed(const SSL *ssl, int saved_errno)
 {
     cb_scope scope;
-    BIO *bio = NULL;
-    PyThread_type_lock lock;
-    int written, saved_errno = 0;
 
-    if (cb_enter(&scope, ssl) < 0 || scope.ctx->keylog_bio == NULL) {
-        goto done;
-    }
-    bio = scope.ctx->keylog_bio;
-    if (!BIO_up_ref(bio)) {
-        bio = NULL;
-        goto done;
-    }
-    lock = scope.ctx->keylog_lock;
-
-    Py_BEGIN_ALLOW_THREADS
-    if (lock != NULL) {
-        PyThread_acquire_lock(lock, WAIT_LOCK);
-    }
-    written = BIO_printf(bio, "%s\n", line);
-    saved_errno = errno;
-    /* Flushed per line so a reader (Wireshark) sees complete secrets. */
-    (void)BIO_flush(bio);
-    if (lock != NULL) {
-        PyThread_release_lock(lock);
-    }
-    Py_END_ALLOW_THREADS
-
-    if (written < 0) {
+    if (cb_enter(&scope, ssl) == 0) {
         errno = saved_errno;
         PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, scope.ctx->keylog_filename);
         stash_exception(scope.conn);
     }
-done:
-    BIO_free(bio);
     cb_leave(&scope);
+}
+
+/* Append LINE (NSS key log format) to the key log file of the context the
+ * connection uses now.  Installed for good once keylog_filename was first
+ * set; does nothing while no file is set.  Runs without taking the GIL:
+ * the BIO is used under keylog_lock, which its setter takes to replace it.
+ * The context is alive: the running connection holds it. */
+void
+sslmod_cb_keylog(const SSL *ssl, const char *line)
+{
+    sslmod_context *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));   /* borrowed */
+    int written = 0, saved_errno = 0;
+
+    if (ctx == NULL || ctx->keylog_lock == NULL) {
+        return;
+    }
+    PyThread_acquire_lock(ctx->keylog_lock, WAIT_LOCK);
+    if (ctx->keylog_bio != NULL) {
+        errno = 0;
+        written = BIO_printf(ctx->keylog_bio, "%s\n", line);
+        saved_errno = errno;
+        /* Flushed per line so a reader (Wireshark) sees complete secrets. */
+        (void)BIO_flush(ctx->keylog_bio);
+    }
+    PyThread_release_lock(ctx->keylog_lock);
+    if (written < 0) {
+        keylog_failed(ssl, saved_errno);
+    }
 }
 
 /* ---- ALPN / NPN ------------------------------------------------------ */

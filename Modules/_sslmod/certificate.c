@@ -2,6 +2,7 @@
  * module shows (the getpeercert() dict) and implements the Certificate type. */
 #include "sslmod.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/pem.h>
@@ -821,6 +822,23 @@ no_password(char *buf, int size, int rwflag, void *userdata)
     return -1;
 }
 
+/* A file BIO reading PATH, opened close-on-exec (BIO_new_file's is not).
+ * NULL on failure.  No GIL needed. */
+static BIO *
+open_for_reading(const char *path)
+{
+    FILE *fp = fopen(path, "re");
+    BIO *bio = NULL;
+
+    if (fp != NULL) {
+        bio = BIO_new_fp(fp, BIO_CLOSE);   /* owns FP on success */
+        if (bio == NULL) {
+            fclose(fp);
+        }
+    }
+    return bio;
+}
+
 PyObject *
 sslmod_test_decode_cert(PyObject *module, PyObject *path)
 {
@@ -838,7 +856,7 @@ sslmod_test_decode_cert(PyObject *module, PyObject *path)
     /* Errors other code left on this thread's queue are not ours to
      * report if the decoding below fails. */
     ERR_clear_error();
-    bio = BIO_new_file(cpath, "r");
+    bio = open_for_reading(cpath);
     if (bio != NULL) {
         cert = PEM_read_bio_X509(bio, NULL, no_password, NULL);
     }

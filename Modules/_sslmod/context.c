@@ -268,6 +268,12 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     self->state = st;
     self->protocol = protocol;
+    self->keylog_lock = PyThread_allocate_lock();
+    self->keys_lock = PyThread_allocate_lock();
+    if (self->keylog_lock == NULL || self->keys_lock == NULL) {
+        PyErr_SetString(PyExc_MemoryError, "cannot allocate the context's locks");
+        goto error;
+    }
     self->ctx = SSL_CTX_new(method);
     if (self->ctx == NULL) {
         SSLMOD_RAISE_QUEUE(st, "failed to allocate SSL context");
@@ -321,7 +327,15 @@ context_dealloc(sslmod_context *self)
     if (self->keylog_lock != NULL) {
         PyThread_free_lock(self->keylog_lock);
     }
+    if (self->keys_lock != NULL) {
+        PyThread_free_lock(self->keys_lock);
+    }
     PyMem_Free(self->alpn_protocols);
+    for (int i = 0; i < self->n_retired_stores; i++) {
+        X509_STORE_free(self->retired_stores[i]);
+    }
+    PyMem_Free(self->retired_stores);
+    free(self->store_dir);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -741,8 +755,9 @@ set_sni_callback(sslmod_context *self, PyObject *value, void *closure)
         PyErr_SetString(PyExc_ValueError, "sni_callback cannot be set on TLS_CLIENT context");
         return -1;
     }
+    /* OpenSSL reads the callback pointer twice per handshake, so it is
+     * never reset; without a Python callback it answers as if absent. */
     if (value == NULL || value == Py_None) {
-        SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
         Py_CLEAR(self->sni_callback);
         return 0;
     }
@@ -751,8 +766,11 @@ set_sni_callback(sslmod_context *self, PyObject *value, void *closure)
         return -1;
     }
     Py_XSETREF(self->sni_callback, Py_NewRef(value));
-    SSL_CTX_set_tlsext_servername_callback(self->ctx, sslmod_cb_servername);
-    SSL_CTX_set_tlsext_servername_arg(self->ctx, self);   /* borrowed */
+    if (!(self->installed & SSLMOD_CB_SERVERNAME)) {
+        SSL_CTX_set_tlsext_servername_arg(self->ctx, self);   /* borrowed */
+        SSL_CTX_set_tlsext_servername_callback(self->ctx, sslmod_cb_servername);
+        self->installed |= SSLMOD_CB_SERVERNAME;
+    }
     return 0;
 }
 
@@ -767,8 +785,12 @@ static int
 set_msg_callback(sslmod_context *self, PyObject *value, void *closure)
 {
     (void)closure;
+    /* SSL_new copies the callback and its arg into each connection.  The
+     * function stays installed; a NULL arg tells it that the connection was
+     * made while no Python callback was set (so it does nothing, without
+     * the GIL, as if it were absent). */
     if (value == Py_None) {
-        SSL_CTX_set_msg_callback(self->ctx, NULL);
+        SSL_CTX_set_msg_callback_arg(self->ctx, NULL);
         Py_CLEAR(self->msg_callback);
         return 0;
     }
@@ -777,7 +799,11 @@ set_msg_callback(sslmod_context *self, PyObject *value, void *closure)
         return -1;
     }
     Py_XSETREF(self->msg_callback, Py_NewRef(value));
-    SSL_CTX_set_msg_callback(self->ctx, sslmod_cb_msg);
+    SSL_CTX_set_msg_callback_arg(self->ctx, self);   /* borrowed; only tested for NULL */
+    if (!(self->installed & SSLMOD_CB_MSG)) {
+        SSL_CTX_set_msg_callback(self->ctx, sslmod_cb_msg);
+        self->installed |= SSLMOD_CB_MSG;
+    }
     return 0;
 }
 
@@ -788,93 +814,137 @@ get_keylog_filename(sslmod_context *self, void *closure)
     return Py_NewRef(self->keylog_filename ? self->keylog_filename : Py_None);
 }
 
-/* Stop key logging and close the file. */
-static void
-keylog_close(sslmod_context *self)
+/* Open PATH to append key log lines, close-on-exec, and give a new or
+ * empty file its header line.  Call without the GIL.  The BIO (owning the
+ * FILE), or NULL with *OPEN_ERRNO set (0 if OpenSSL failed). */
+static BIO *
+keylog_open(const char *path, int *open_errno)
 {
-    SSL_CTX_set_keylog_callback(self->ctx, NULL);
-    Py_CLEAR(self->keylog_filename);
-    if (self->keylog_bio != NULL) {
-        BIO *bio = self->keylog_bio;
-        self->keylog_bio = NULL;
-        /* A connection's callback may be writing right now. */
-        if (self->keylog_lock != NULL) {
-            Py_BEGIN_ALLOW_THREADS
-            PyThread_acquire_lock(self->keylog_lock, WAIT_LOCK);
-            Py_END_ALLOW_THREADS
-        }
-        BIO_free_all(bio);
-        if (self->keylog_lock != NULL) {
-            PyThread_release_lock(self->keylog_lock);
-        }
+    FILE *fp;
+    BIO *bio = NULL;
+
+    errno = 0;
+    fp = fopen(path, "ae");
+    if (fp == NULL) {
+        *open_errno = errno != 0 ? errno : EINVAL;
+        goto done;
     }
+    if (fseek(fp, 0, SEEK_END) == 0 && ftell(fp) == 0) {
+        fputs(SSLMOD_KEYLOG_HEADER, fp);
+        fflush(fp);
+    }
+    bio = BIO_new_fp(fp, BIO_CLOSE | BIO_FP_TEXT);
+    if (bio == NULL) {
+        fclose(fp);
+        *open_errno = 0;
+    }
+done:
+    return bio;
 }
 
+/* Make BIO and NAME (both stolen, may be NULL) the key log, and hand back
+ * the previous pair in *OLD_BIO / *OLD_NAME.  With the GIL held: the
+ * callback holds keylog_lock only while it writes one line and never waits
+ * for the GIL meanwhile, so waiting here is short and cannot deadlock. */
+static void
+keylog_swap(sslmod_context *self, BIO *bio, PyObject *name, BIO **old_bio,
+            PyObject **old_name)
+{
+    PyThread_acquire_lock(self->keylog_lock, WAIT_LOCK);
+    *old_bio = self->keylog_bio;
+    *old_name = self->keylog_filename;
+    self->keylog_bio = bio;
+    self->keylog_filename = name;
+    PyThread_release_lock(self->keylog_lock);
+}
+
+/* Setting keylog_filename first stops logging (also when the new file
+ * cannot be opened, as in the stdlib), then starts it on the new file.
+ * Concurrent setters each close the file they replaced: none leaks. */
 static int
 set_keylog_filename(sslmod_context *self, PyObject *value, void *closure)
 {
-    PyObject *path = NULL;
-    BIO *bio = NULL;
-    FILE *fp = NULL;
-    int saved_errno = 0;
+    PyObject *path = NULL, *old_name = NULL;
+    BIO *bio = NULL, *old_bio = NULL;
+    int open_errno = 0;
     int rc = -1;
     (void)closure;
 
     if (refuse_delete(value) < 0) {
-        goto done;
+        return -1;
     }
-    keylog_close(self);
     if (value == Py_None) {
         rc = 0;
-        goto done;
     }
-    if (!PyUnicode_FSConverter(value, &path)) {
-        goto done;
-    }
-    if (self->keylog_lock == NULL) {
-        self->keylog_lock = PyThread_allocate_lock();
-        if (self->keylog_lock == NULL) {
-            PyErr_SetString(PyExc_MemoryError, "cannot allocate the key log lock");
-            goto done;
+    else if (PyUnicode_FSConverter(value, &path)) {
+        Py_BEGIN_ALLOW_THREADS
+        bio = keylog_open(PyBytes_AS_STRING(path), &open_errno);
+        Py_END_ALLOW_THREADS
+        if (bio != NULL) {
+            rc = 0;
+        }
+        else if (open_errno != 0) {
+            errno = open_errno;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, value);
+        }
+        else {
+            SSLMOD_RAISE_QUEUE(self->state, "cannot open the key log file");
         }
     }
-    Py_BEGIN_ALLOW_THREADS
-    errno = 0;
-    fp = fopen(PyBytes_AS_STRING(path), "a");
-    if (fp == NULL) {
-        saved_errno = errno;
+    if (bio != NULL && !(self->installed & SSLMOD_CB_KEYLOG)) {
+        /* OpenSSL tests the pointer, then calls it: never reset. */
+        SSL_CTX_set_keylog_callback(self->ctx, sslmod_cb_keylog);
+        self->installed |= SSLMOD_CB_KEYLOG;
     }
-    else {
-        /* A new or empty file gets the header line first. */
-        if (fseek(fp, 0, SEEK_END) == 0 && ftell(fp) == 0) {
-            fputs(SSLMOD_KEYLOG_HEADER, fp);
-            fflush(fp);
-        }
-        bio = BIO_new_fp(fp, BIO_CLOSE | BIO_FP_TEXT);
-        if (bio == NULL) {
-            fclose(fp);
-        }
+    keylog_swap(self, bio, bio != NULL ? Py_NewRef(value) : NULL, &old_bio, &old_name);
+    if (old_bio != NULL) {
+        Py_BEGIN_ALLOW_THREADS
+        BIO_free_all(old_bio);
+        Py_END_ALLOW_THREADS
     }
-    Py_END_ALLOW_THREADS
-    if (fp == NULL) {
-        errno = saved_errno;
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, value);
-        goto done;
-    }
-    if (bio == NULL) {
-        SSLMOD_RAISE_QUEUE(self->state, "cannot open the key log file");
-        goto done;
-    }
-    self->keylog_bio = bio;   /* owns FP now */
-    self->keylog_filename = Py_NewRef(value);
-    SSL_CTX_set_keylog_callback(self->ctx, sslmod_cb_keylog);
-    rc = 0;
-done:
+    Py_XDECREF(old_name);
     Py_XDECREF(path);
     return rc;
 }
 
 /* ---- certificates and keys ---------------------------------------- */
+
+/* Install the certificate chain of CERTPATH, then the key of KEYPATH read
+ * with PW (NULL: OpenSSL's prompt), into the SSL_CTX.  Runs without the
+ * GIL; the password callback takes it.  Returns 1, or 0 with errno and the
+ * error queue describing the failure; *KEY_MISMATCH is set when both
+ * loaded but do not belong together. */
+static int
+install_cert_and_key(sslmod_context *self, const char *certpath, const char *keypath,
+                     sslmod_pwinfo *pw, int *key_mismatch)
+{
+    EVP_PKEY *key = NULL;
+    int ok;
+
+    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+    errno = 0;
+    ok = SSL_CTX_use_certificate_chain_file(self->ctx, certpath);
+    PyThread_release_lock(self->keys_lock);
+    if (ok != 1) {
+        goto done;
+    }
+    /* Decrypting may call Python: not under keys_lock. */
+    errno = 0;
+    key = sslmod_read_private_key(keypath, pw);
+    if (key == NULL) {
+        ok = 0;
+        goto done;
+    }
+    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+    ok = SSL_CTX_use_PrivateKey(self->ctx, key);
+    if (ok == 1 && SSL_CTX_check_private_key(self->ctx) != 1) {
+        *key_mismatch = 1;
+    }
+    PyThread_release_lock(self->keys_lock);
+done:
+    EVP_PKEY_free(key);
+    return ok == 1;
+}
 
 static PyObject *
 context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
@@ -882,10 +952,8 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
     PyObject *certfile = NULL, *keyfile = Py_None, *password = Py_None;
     PyObject *certpath = NULL, *keypath = NULL, *res = NULL;
-    pem_password_cb *orig_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
-    void *orig_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
-    sslmod_pwinfo pw;
-    int ok, saved_errno = 0;
+    sslmod_pwinfo pw;   /* this call's alone: never reachable from the SSL_CTX */
+    int ok, key_mismatch = 0, saved_errno = 0;
 
     memset(&pw, 0, sizeof(pw));
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:load_cert_chain", kwlist,
@@ -901,27 +969,17 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
     if (sslmod_pwinfo_init(&pw, password) < 0) {
         goto done;
     }
-    /* Without a password OpenSSL's own prompt stays in charge, as in the
-     * stdlib. */
-    if (password != Py_None) {
-        SSL_CTX_set_default_passwd_cb(self->ctx, sslmod_cb_password);
-        SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &pw);
-    }
 
     Py_BEGIN_ALLOW_THREADS
-    errno = 0;
-    ok = SSL_CTX_use_certificate_chain_file(self->ctx, PyBytes_AS_STRING(certpath));
-    if (ok == 1) {
-        errno = 0;
-        ok = SSL_CTX_use_PrivateKey_file(
-            self->ctx, PyBytes_AS_STRING(keypath ? keypath : certpath), SSL_FILETYPE_PEM);
-    }
-    if (ok != 1) {
-        saved_errno = errno;
-    }
+    /* Without a password OpenSSL's own prompt stays in charge, as in the
+     * stdlib. */
+    ok = install_cert_and_key(self, PyBytes_AS_STRING(certpath),
+                              PyBytes_AS_STRING(keypath ? keypath : certpath),
+                              password != Py_None ? &pw : NULL, &key_mismatch);
+    saved_errno = errno;
     Py_END_ALLOW_THREADS
 
-    if (ok != 1) {
+    if (!ok) {
         if (pw.exc != NULL) {
             ERR_clear_error();
             sslmod_exc_restore(pw.exc);
@@ -932,35 +990,130 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
         }
         goto done;
     }
-    if (SSL_CTX_check_private_key(self->ctx) != 1) {
+    if (key_mismatch) {
         SSLMOD_RAISE_QUEUE(self->state, "the key does not match the certificate");
         goto done;
     }
     res = Py_NewRef(Py_None);
 done:
-    SSL_CTX_set_default_passwd_cb(self->ctx, orig_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, orig_userdata);
     sslmod_pwinfo_clear(&pw);
     Py_XDECREF(certpath);
     Py_XDECREF(keypath);
     return res;
 }
 
-/* Whether ERR, after d2i_X509_bio() failed, only means "no more input".
- * 3.12+ accept only a clean end; older interpreters also shrug off a
- * stray byte or two (a header that cannot be read). */
+/* ---- the trust store (shared through truststore.c) ----------------- */
+
+/* Make STORE the context's store.  The old one stays alive until the
+ * context dies: a handshake in another thread may be verifying with it.
+ * 0, or -1 with an exception. */
 static int
-der_at_end(unsigned long err)
+swap_store(sslmod_context *self, X509_STORE *store)
 {
-    if (err == 0) {
-        return 1;
+    X509_STORE *old = SSL_CTX_get_cert_store(self->ctx);
+    X509_STORE **list;
+
+    list = PyMem_Realloc(self->retired_stores,
+                         sizeof(*list) * (size_t)(self->n_retired_stores + 1));
+    if (list == NULL) {
+        PyErr_NoMemory();
+        return -1;
     }
-#if PY_VERSION_HEX < 0x030C0000
-    if (ERR_GET_LIB(err) == ERR_LIB_ASN1 && ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG) {
-        return 1;
+    self->retired_stores = list;
+    if (old != NULL) {
+        X509_STORE_up_ref(old);
+        list[self->n_retired_stores++] = old;
     }
-#endif
+    SSL_CTX_set1_cert_store(self->ctx, store);   /* takes its own reference */
     return 0;
+}
+
+static void
+forget_shared(sslmod_context *self)
+{
+    free(self->store_dir);
+    self->store_dir = NULL;
+    self->store_state = SSLMOD_STORE_OWN;
+}
+
+/* Before changing the context's store: if it is shared, replace it with a
+ * private copy.  0, or -1 with an exception. */
+static int
+own_store(sslmod_context *self)
+{
+    X509_STORE *copy = NULL;
+    int rc = -1;
+
+    if (self->store_state != SSLMOD_STORE_SHARED) {
+        self->store_state = SSLMOD_STORE_OWN;
+        return 0;
+    }
+    copy = X509_STORE_new();
+    if (copy == NULL
+        || !sslmod_trust_merge(copy, SSL_CTX_get_cert_store(self->ctx),
+                               (sslmod_trust_kind)self->store_kind, self->store_dir)) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot copy the trust store");
+        goto done;
+    }
+    if (swap_store(self, copy) < 0) {
+        goto done;
+    }
+    forget_shared(self);
+    rc = 0;
+done:
+    X509_STORE_free(copy);
+    return rc;
+}
+
+/* Trust SRC, parsed once per process: an empty store is replaced by the
+ * shared one, any other gets its certificates added.  1 done, 0 when the
+ * source does not load cleanly (the caller loads it the ordinary way, into
+ * a store that is now the context's own, to raise the ordinary error), -1
+ * with an exception. */
+static int
+trust_shared(sslmod_context *self, const sslmod_trust_source *src)
+{
+    X509_STORE *shared;
+    int rc = -1;
+
+    Py_BEGIN_ALLOW_THREADS
+    shared = sslmod_trust_get(self->state->trust, src);
+    Py_END_ALLOW_THREADS
+    if (shared == NULL) {
+        rc = own_store(self) < 0 ? -1 : 0;
+        goto done;
+    }
+    if (self->store_state == SSLMOD_STORE_EMPTY) {
+        char *dir = NULL;
+        if (src->kind == SSLMOD_TRUST_LOCATIONS && src->dir != NULL) {
+            dir = strdup(src->dir);
+            if (dir == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        if (swap_store(self, shared) < 0) {
+            free(dir);
+            goto done;
+        }
+        self->store_state = SSLMOD_STORE_SHARED;
+        self->store_kind = (int)src->kind;
+        self->store_dir = dir;
+        rc = 1;
+        goto done;
+    }
+    if (own_store(self) < 0) {
+        goto done;
+    }
+    if (!sslmod_trust_merge(SSL_CTX_get_cert_store(self->ctx), shared, src->kind,
+                            src->dir)) {
+        SSLMOD_RAISE_QUEUE(self->state, "cannot add to the trust store");
+        goto done;
+    }
+    rc = 1;
+done:
+    X509_STORE_free(shared);
+    return rc;
 }
 
 /* Add every certificate of DATA (PEM text if PEM, else concatenated DER)
@@ -968,60 +1121,37 @@ der_at_end(unsigned long err)
 static int
 load_cadata(sslmod_context *self, const char *data, Py_ssize_t len, int pem)
 {
-    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
-    BIO *bio = NULL;
-    X509 *cert = NULL;
-    int loaded = 0, rc = -1;
+    sslmod_trust_source src = {SSLMOD_TRUST_CADATA, NULL, NULL, data, (size_t)len, pem};
+    int rc = -1, shared;
 
     if (len > INT_MAX) {
         PyErr_SetString(PyExc_OverflowError, "cadata is too long");
         goto done;
     }
-    bio = BIO_new_mem_buf(data, (int)len);
-    if (bio == NULL) {
-        SSLMOD_RAISE_QUEUE(self->state, "cannot read cadata");
+    shared = trust_shared(self, &src);
+    if (shared != 0) {
+        rc = shared < 0 ? -1 : 0;
         goto done;
     }
     ERR_clear_error();
-    for (;;) {
-        unsigned long err;
-        cert = pem ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : d2i_X509_bio(bio, NULL);
-        if (cert == NULL) {
-            err = ERR_peek_last_error();
-            if (loaded == 0) {
-                /* The stdlib names the format's "nothing here" error,
-                 * whatever OpenSSL's queue says. */
-                sslmod_err_raise_msg(self->state, NULL, 0,
-                    pem ? "no start line: cadata does not contain a certificate"
-                        : "not enough data: cadata does not contain a certificate",
-                    __FILE__, __LINE__);
-                goto done;
-            }
-            /* Running out of input after at least one certificate is the
-             * normal way out; anything else (a broken or truncated
-             * certificate) is an error. */
-            if ((pem && ERR_GET_LIB(err) == ERR_LIB_PEM
-                 && ERR_GET_REASON(err) == PEM_R_NO_START_LINE)
-                || (!pem && der_at_end(err))) {
-                ERR_clear_error();
-                break;
-            }
-            SSLMOD_RAISE_QUEUE(self->state, "cannot load cadata");
-            goto done;
-        }
-        /* OpenSSL 3 skips a certificate the store already has. */
-        if (!X509_STORE_add_cert(store, cert)) {
-            SSLMOD_RAISE_QUEUE(self->state, "cannot add a certificate to the store");
-            goto done;
-        }
-        X509_free(cert);
-        cert = NULL;
-        loaded++;
+    switch (sslmod_trust_add_cadata(SSL_CTX_get_cert_store(self->ctx), data, (size_t)len,
+                                    pem)) {
+    case SSLMOD_CADATA_OK:
+        rc = 0;
+        break;
+    case SSLMOD_CADATA_EMPTY:
+        /* The stdlib names the format's "nothing here" error, whatever
+         * OpenSSL's queue says. */
+        sslmod_err_raise_msg(self->state, NULL, 0,
+            pem ? "no start line: cadata does not contain a certificate"
+                : "not enough data: cadata does not contain a certificate",
+            __FILE__, __LINE__);
+        break;
+    default:
+        SSLMOD_RAISE_QUEUE(self->state, "cannot load cadata");
+        break;
     }
-    rc = 0;
 done:
-    X509_free(cert);
-    BIO_free(bio);
     return rc;
 }
 
@@ -1081,9 +1211,24 @@ context_load_verify_locations(sslmod_context *self, PyObject *args, PyObject *kw
     }
 
     if (cafile_b != NULL || capath_b != NULL) {
-        int ok, saved_errno = 0;
+        int ok, saved_errno = 0, shared = 0;
         const char *f = cafile_b ? PyBytes_AS_STRING(cafile_b) : NULL;
         const char *d = capath_b ? PyBytes_AS_STRING(capath_b) : NULL;
+        sslmod_trust_source src = {SSLMOD_TRUST_LOCATIONS, f, d, NULL, 0, 0};
+        /* A directory alone is only a lazy lookup: nothing to share. */
+        if (f != NULL) {
+            shared = trust_shared(self, &src);
+        }
+        else {
+            shared = own_store(self);
+        }
+        if (shared < 0) {
+            goto done;
+        }
+        if (shared == 1) {
+            res = Py_NewRef(Py_None);
+            goto done;
+        }
         Py_BEGIN_ALLOW_THREADS
         errno = 0;
         ok = SSL_CTX_load_verify_locations(self->ctx, f, d);
@@ -1108,8 +1253,13 @@ done:
 static PyObject *
 context_set_default_verify_paths(sslmod_context *self, PyObject *unused)
 {
-    int ok;
+    int ok, shared;
+    sslmod_trust_source src = {SSLMOD_TRUST_DEFAULT, NULL, NULL, NULL, 0, 0};
     (void)unused;
+    shared = trust_shared(self, &src);
+    if (shared != 0) {
+        return shared < 0 ? NULL : Py_NewRef(Py_None);
+    }
     Py_BEGIN_ALLOW_THREADS
     ok = SSL_CTX_set_default_verify_paths(self->ctx);
     Py_END_ALLOW_THREADS
@@ -1120,39 +1270,128 @@ context_set_default_verify_paths(sslmod_context *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *
-context_cert_store_stats(sslmod_context *self, PyObject *unused)
+/* ---- reading the trust store ------------------------------------- */
+
+#if !SSLMOD_HAS_STORE_GET1_OBJECTS
+/* A new X509_OBJECT holding its own reference to what SRC holds. */
+static X509_OBJECT *
+store_object_ref(const X509_OBJECT *src)
+{
+    X509_OBJECT *copy = X509_OBJECT_new();
+    X509_OBJECT *obj = (X509_OBJECT *)src;   /* the getters are not const in 3.0 */
+    int ok = 0;
+
+    if (copy == NULL) {
+        goto done;
+    }
+    switch (X509_OBJECT_get_type(obj)) {
+    case X509_LU_X509:
+        ok = X509_OBJECT_set1_X509(copy, X509_OBJECT_get0_X509(obj));
+        break;
+    case X509_LU_CRL:
+        ok = X509_OBJECT_set1_X509_CRL(copy, X509_OBJECT_get0_X509_CRL(obj));
+        break;
+    default:
+        ok = 1;   /* nothing to hold: an empty object of no type */
+        break;
+    }
+done:
+    if (!ok) {
+        X509_OBJECT_free(copy);
+        copy = NULL;
+    }
+    return copy;
+}
+#endif
+
+/* The objects of STORE as a list of our own, each holding a reference, so
+ * it can be walked while other threads add to the store.  Taken under the
+ * store's lock.  Needs no GIL.  NULL if out of memory. */
+static STACK_OF(X509_OBJECT) *
+store_snapshot(X509_STORE *store)
+{
+#if SSLMOD_HAS_STORE_GET1_OBJECTS
+    return X509_STORE_get1_objects(store);
+#else
+    STACK_OF(X509_OBJECT) *copy = NULL;
+    if (X509_STORE_lock(store)) {
+        copy = sk_X509_OBJECT_deep_copy(X509_STORE_get0_objects(store), store_object_ref,
+                                        X509_OBJECT_free);
+        X509_STORE_unlock(store);
+    }
+    return copy;
+#endif
+}
+
+/* store_snapshot() of the context's store, with the GIL released while
+ * waiting for the store's lock.  NULL with an exception set on failure. */
+static STACK_OF(X509_OBJECT) *
+context_store_objects(sslmod_context *self)
 {
     X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
     STACK_OF(X509_OBJECT) *objs;
-    int x509 = 0, crl = 0, ca = 0;
-    (void)unused;
 
-    objs = X509_STORE_get0_objects(store);
-    for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
-        switch (X509_OBJECT_get_type(obj)) {
-        case X509_LU_X509:
-            x509++;
-            if (X509_check_ca(X509_OBJECT_get0_X509(obj))) {
-                ca++;
-            }
-            break;
-        case X509_LU_CRL:
-            crl++;
-            break;
-        default:
-            break;
-        }
+    Py_BEGIN_ALLOW_THREADS
+    objs = store_snapshot(store);
+    Py_END_ALLOW_THREADS
+    if (objs == NULL) {
+        ERR_clear_error();
+        PyErr_NoMemory();
     }
-    return Py_BuildValue("{sisisi}", "x509", x509, "crl", crl, "x509_ca", ca);
+    return objs;
+}
+
+/* The certificate OBJ holds if it is a CA certificate, else NULL. */
+static X509 *
+store_object_ca(X509_OBJECT *obj)
+{
+    X509 *cert = X509_OBJECT_get0_X509(obj);   /* NULL unless a certificate */
+    return cert != NULL && X509_check_ca(cert) ? cert : NULL;
+}
+
+/* What cert_store_stats() reports, in its key order. */
+typedef struct {
+    int certs;      /* "x509" */
+    int crls;       /* "crl" */
+    int ca_certs;   /* "x509_ca" */
+} store_counts;
+
+static PyObject *
+store_counts_dict(const store_counts *n)
+{
+    return Py_BuildValue("{sisisi}", "x509", n->certs, "crl", n->crls,
+                         "x509_ca", n->ca_certs);
+}
+
+static PyObject *
+context_cert_store_stats(sslmod_context *self, PyObject *Py_UNUSED(unused))
+{
+    STACK_OF(X509_OBJECT) *objs = context_store_objects(self);
+    store_counts n = {0, 0, 0};
+    PyObject *res = NULL;
+    int count;
+
+    if (objs == NULL) {
+        goto done;
+    }
+    count = sk_X509_OBJECT_num(objs);
+    for (int i = 0; i < count; i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        n.certs += X509_OBJECT_get0_X509(obj) != NULL;
+        n.crls += X509_OBJECT_get0_X509_CRL(obj) != NULL;
+        n.ca_certs += store_object_ca(obj) != NULL;
+    }
+    res = store_counts_dict(&n);
+done:
+    sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
+    return res;
 }
 
 static PyObject *
 context_get_ca_certs(sslmod_context *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"binary_form", NULL};
-    STACK_OF(X509_OBJECT) *objs;
+    STACK_OF(X509_OBJECT) *objs = NULL;
     PyObject *list = NULL, *item = NULL, *res = NULL;
     int binary = 0;
 
@@ -1163,15 +1402,13 @@ context_get_ca_certs(sslmod_context *self, PyObject *args, PyObject *kwargs)
     if (list == NULL) {
         goto done;
     }
-    objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(self->ctx));
+    objs = context_store_objects(self);
+    if (objs == NULL) {
+        goto done;
+    }
     for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
-        X509 *cert;
-        if (X509_OBJECT_get_type(obj) != X509_LU_X509) {
-            continue;
-        }
-        cert = X509_OBJECT_get0_X509(obj);
-        if (!X509_check_ca(cert)) {
+        X509 *cert = store_object_ca(sk_X509_OBJECT_value(objs, i));
+        if (cert == NULL) {
             continue;
         }
         item = binary ? sslmod_cert_der(cert) : sslmod_cert_to_dict(self->state, cert);
@@ -1182,6 +1419,7 @@ context_get_ca_certs(sslmod_context *self, PyObject *args, PyObject *kwargs)
     }
     res = Py_NewRef(list);
 done:
+    sk_X509_OBJECT_pop_free(objs, X509_OBJECT_free);
     Py_XDECREF(item);
     Py_XDECREF(list);
     return res;
@@ -1361,7 +1599,7 @@ context_load_dh_params(sslmod_context *self, PyObject *arg)
     }
     Py_BEGIN_ALLOW_THREADS
     errno = 0;
-    fp = fopen(PyBytes_AS_STRING(path), "r");
+    fp = fopen(PyBytes_AS_STRING(path), "re");   /* close-on-exec */
     if (fp != NULL) {
         BIO *bio = BIO_new_fp(fp, BIO_NOCLOSE);
         if (bio != NULL) {
@@ -1658,7 +1896,7 @@ context_wrap_socket(sslmod_context *self, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"sock", "server_side", "server_hostname", "owner", "session",
                              NULL};
     PyObject *sock, *hostname = Py_None, *owner = Py_None, *session = Py_None;
-    PyObject *socket_mod = NULL, *socket_type = NULL, *res = NULL;
+    PyObject *res = NULL;
     int server_side;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O" SSLMOD_SIDE_FMT "|O$OO:_wrap_socket",
@@ -1666,26 +1904,13 @@ context_wrap_socket(sslmod_context *self, PyObject *args, PyObject *kwargs)
                                      &session)) {
         goto done;
     }
-    socket_mod = PyImport_ImportModule("_socket");
-    if (socket_mod == NULL) {
-        goto done;
-    }
-    socket_type = PyObject_GetAttrString(socket_mod, "socket");
-    if (socket_type == NULL) {
-        goto done;
-    }
-    if (!PyType_Check(socket_type)) {
-        PyErr_SetString(PyExc_TypeError, "_socket.socket is not a type");
-        goto done;
-    }
-    if (check_arg_type(sock, (PyTypeObject *)socket_type, "_wrap_socket", "sock") < 0
+    if (check_arg_type(sock, (PyTypeObject *)self->state->socket_type, "_wrap_socket",
+                       "sock") < 0
         || check_side(self, server_side) < 0 || check_hostname_arg(hostname) < 0) {
         goto done;
     }
     res = sslmod_conn_create(self, sock, NULL, NULL, server_side, hostname, owner, session);
 done:
-    Py_XDECREF(socket_type);
-    Py_XDECREF(socket_mod);
     return res;
 }
 

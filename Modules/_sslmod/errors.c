@@ -3,6 +3,7 @@
 #include "sslmod.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef struct { const char *name; int code; } sslmod_libname;
@@ -41,120 +42,290 @@ done:
     return res;
 }
 
-static PyType_Slot sslerror_slots[] = {
-    {Py_tp_str, sslerror_str},
-    {Py_tp_doc, (void *)"Raised when the TLS layer reports a failure."},
-    {0, NULL},
-};
+/* One row per exception class, parents first.  NAME is the class's full
+ * name; what follows its dot is the attribute in this module and in the
+ * interpreter's _ssl, whose class of that name becomes an extra base of
+ * ours (see link_source()).  BASE is the row of our own base class, -1 for
+ * the root (which derives from OSError).  As in the stdlib, SSLError is
+ * immutable on 3.10+ and its subclasses are not. */
+typedef struct {
+    const char *name;
+    const char *doc;
+    int base;
+    int value_error;          /* also a ValueError, as the stdlib's is */
+    size_t slot;              /* offsetof(sslmod_state, <the class>) */
+} sslmod_excdef;
 
-static PyType_Spec sslerror_spec = {
-    .name = "ssl.SSLError",
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = sslerror_slots,
+static const sslmod_excdef exc_table[] = {
+    {"ssl.SSLError", "Raised when the TLS layer reports a failure.",
+     -1, 0, offsetof(sslmod_state, SSLError)},
+    {"ssl.SSLCertVerificationError", "The peer's certificate failed verification.",
+     0, 1, offsetof(sslmod_state, SSLCertVerificationError)},
+    {"ssl.SSLZeroReturnError", "The peer closed the TLS connection with a close_notify alert.",
+     0, 0, offsetof(sslmod_state, SSLZeroReturnError)},
+    {"ssl.SSLWantReadError", "A non-blocking operation must wait for data from the peer.",
+     0, 0, offsetof(sslmod_state, SSLWantReadError)},
+    {"ssl.SSLWantWriteError", "A non-blocking operation must wait until it can send.",
+     0, 0, offsetof(sslmod_state, SSLWantWriteError)},
+    {"ssl.SSLSyscallError", "The operating system reported an error under the TLS layer.",
+     0, 0, offsetof(sslmod_state, SSLSyscallError)},
+    {"ssl.SSLEOFError", "The transport closed without a TLS close_notify.",
+     0, 0, offsetof(sslmod_state, SSLEOFError)},
 };
+#define EXC_COUNT ((int)(sizeof(exc_table) / sizeof(exc_table[0])))
 
-static PyObject *
-new_subclass(PyObject *module, const char *name, const char *doc, PyObject *bases)
+static PyObject **
+exc_slot(sslmod_state *st, const sslmod_excdef *def)
 {
-    PyObject *dict = NULL, *res = NULL;
-    dict = PyDict_New();
-    if (dict == NULL) {
+    return (PyObject **)((char *)st + def->slot);
+}
+
+static const char *
+short_name(const char *name)
+{
+    return strrchr(name, '.') + 1;
+}
+
+/* Where "import _ssl" points now (new reference in *SOURCE; NULL with no
+ * error if nothing can be imported), and whether that is the interpreter's
+ * own module (*DIRECT = 1) or a stand-in for it: an sslmod core put there
+ * by sslmod.inject() or by a test, while MODULE is a second import. */
+static int
+link_source(PyObject *module, PyObject **source, int *direct)
+{
+    int rc = -1;
+    PyObject *name = NULL;
+
+    *source = PyImport_ImportModule("_ssl");
+    if (*source == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_ImportError)) {
+            PyErr_Clear();
+            rc = 0;
+        }
         goto done;
     }
-    PyObject *docstr = PyUnicode_FromString(doc);
-    if (docstr == NULL || PyDict_SetItemString(dict, "__doc__", docstr) < 0) {
-        Py_XDECREF(docstr);
-        goto done;
+    *direct = 0;
+    if (PyModule_Check(*source) && PyModule_GetDef(*source) != PyModule_GetDef(module)) {
+        name = PyModule_GetNameObject(*source);
+        if (name == NULL) {
+            goto done;
+        }
+        *direct = PyUnicode_CompareWithASCIIString(name, "_ssl") == 0;
     }
-    Py_DECREF(docstr);
-    res = PyErr_NewException(name, bases, dict);
-    if (res != NULL && PyModule_AddObjectRef(module, strrchr(name, '.') + 1, res) < 0) {
-        Py_CLEAR(res);
-    }
+    rc = 0;
 done:
-    Py_XDECREF(dict);
-    return res;
+    if (rc < 0) {
+        Py_CLEAR(*source);
+    }
+    Py_XDECREF(name);
+    return rc;
+}
+
+/* The interpreter's class for DEF (new reference in *OUT, NULL if there is
+ * none).  A stand-in's class of that name is an sslmod class; if it was
+ * linked, the interpreter's class is the next one of that name in its MRO.
+ * So sslmod classes are never linked to sslmod classes. */
+static int
+stdlib_class(PyObject *source, int direct, const sslmod_excdef *def, PyObject **out)
+{
+    int rc = -1;
+    PyObject *cls = NULL;
+
+    *out = NULL;
+    cls = PyObject_GetAttrString(source, short_name(def->name));
+    if (cls == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+            rc = 0;
+        }
+        goto done;
+    }
+    if (!PyType_Check(cls)
+        || !PyType_IsSubtype((PyTypeObject *)cls, (PyTypeObject *)PyExc_OSError)) {
+        rc = 0;
+        goto done;
+    }
+    if (direct) {
+        *out = Py_NewRef(cls);
+    }
+    else {
+        PyObject *mro = ((PyTypeObject *)cls)->tp_mro;   /* borrowed */
+        const char *tp_name = ((PyTypeObject *)cls)->tp_name;
+        for (Py_ssize_t i = 1; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
+            PyTypeObject *t = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+            if (strcmp(t->tp_name, tp_name) == 0) {
+                *out = Py_NewRef((PyObject *)t);
+                break;
+            }
+        }
+    }
+    rc = 0;
+done:
+    Py_XDECREF(cls);
+    return rc;
+}
+
+/* The bases of DEF's class: our base (or OSError for the root), the
+ * interpreter's class LINK if any, then ValueError if DEF wants it.  For
+ * SSLCertVerificationError the MRO reads: ours, our SSLError, the
+ * stdlib's SSLCertVerificationError, its SSLError, OSError, ValueError. */
+static PyObject *
+exc_bases(sslmod_state *st, const sslmod_excdef *def, PyObject *link)
+{
+    PyObject *items[3];
+    Py_ssize_t n = 0;
+
+    if (def->base >= 0) {
+        items[n++] = *exc_slot(st, &exc_table[def->base]);
+    }
+    if (link != NULL) {
+        items[n++] = link;
+    }
+    if (def->base < 0) {
+        items[n++] = PyExc_OSError;   /* after the link: the MRO needs it last */
+    }
+    if (def->value_error) {
+        items[n++] = PyExc_ValueError;
+    }
+    PyObject *bases = PyTuple_New(n);
+    for (Py_ssize_t i = 0; bases != NULL && i < n; i++) {
+        PyTuple_SET_ITEM(bases, i, Py_NewRef(items[i]));
+    }
+    return bases;
+}
+
+/* The root class needs a spec: it has its own __str__ and, like the
+ * stdlib's, is immutable. */
+static PyObject *
+new_root_class(PyObject *module, const sslmod_excdef *def, PyObject *bases)
+{
+    PyType_Slot slots[] = {
+        {Py_tp_str, sslerror_str},
+        {Py_tp_doc, (void *)def->doc},
+        {0, NULL},
+    };
+    PyType_Spec spec = {
+        .name = def->name,     /* kept by 3.9 as is: a string literal */
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
+        .slots = slots,
+    };
+    return PyType_FromModuleAndSpec(module, &spec, bases);
+}
+
+static int
+add_exception(PyObject *module, sslmod_state *st, const sslmod_excdef *def,
+              PyObject *source, int direct)
+{
+    int rc = -1;
+    PyObject *link = NULL, *bases = NULL, *cls = NULL;
+
+    if (source != NULL && stdlib_class(source, direct, def, &link) < 0) {
+        goto done;
+    }
+    bases = exc_bases(st, def, link);
+    if (bases == NULL) {
+        goto done;
+    }
+    if (def->base < 0) {
+        cls = new_root_class(module, def, bases);
+    }
+    else {
+        cls = PyErr_NewExceptionWithDoc(def->name, def->doc, bases, NULL);
+    }
+    if (cls == NULL || PyModule_AddObjectRef(module, short_name(def->name), cls) < 0) {
+        goto done;
+    }
+    *exc_slot(st, def) = cls;   /* the state owns it */
+    cls = NULL;
+    rc = 0;
+done:
+    Py_XDECREF(link);
+    Py_XDECREF(bases);
+    Py_XDECREF(cls);
+    return rc;
+}
+
+static int
+add_exceptions(PyObject *module, sslmod_state *st)
+{
+    int rc = -1;
+    int direct = 0;
+    PyObject *source = NULL;
+
+    if (link_source(module, &source, &direct) < 0) {
+        goto done;
+    }
+    for (int i = 0; i < EXC_COUNT; i++) {
+        if (add_exception(module, st, &exc_table[i], source, direct) < 0) {
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    Py_XDECREF(source);
+    return rc;
+}
+
+/* ---- the name tables of the error codes --------------------------- */
+
+static int
+add_lib_names(PyObject *dict)
+{
+    for (const sslmod_libname *l = sslmod_lib_table; l->name; l++) {
+        PyObject *k = PyLong_FromLong(l->code);
+        PyObject *v = PyUnicode_FromString(l->name);
+        int r = (k && v) ? PyDict_SetItem(dict, k, v) : -1;
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+        if (r < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+add_reason_names(PyObject *to_names, PyObject *to_codes)
+{
+    for (const sslmod_reasonname *r = sslmod_reason_table; r->name; r++) {
+        PyObject *k = Py_BuildValue("(ii)", r->lib, r->reason);
+        PyObject *v = PyUnicode_FromString(r->name);
+        int ok = (k && v)
+            && PyDict_SetItem(to_names, k, v) == 0
+            && PyDict_SetItem(to_codes, v, k) == 0;
+        Py_XDECREF(k);
+        Py_XDECREF(v);
+        if (!ok) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+add_name_tables(PyObject *module, sslmod_state *st)
+{
+    st->lib_codes_to_names = PyDict_New();
+    st->err_codes_to_names = PyDict_New();
+    st->err_names_to_codes = PyDict_New();
+    if (!st->lib_codes_to_names || !st->err_codes_to_names || !st->err_names_to_codes
+        || add_lib_names(st->lib_codes_to_names) < 0
+        || add_reason_names(st->err_codes_to_names, st->err_names_to_codes) < 0
+        || PyModule_AddObjectRef(module, "lib_codes_to_names", st->lib_codes_to_names) < 0
+        || PyModule_AddObjectRef(module, "err_codes_to_names", st->err_codes_to_names) < 0
+        || PyModule_AddObjectRef(module, "err_names_to_codes", st->err_names_to_codes) < 0) {
+        return -1;
+    }
+    return 0;
 }
 
 int
 sslmod_errors_setup(PyObject *module, sslmod_state *st)
 {
-    int rc = -1;
-    PyObject *bases = NULL;
-
-    bases = PyTuple_Pack(1, PyExc_OSError);   /* 3.9 wants a tuple */
-    if (bases == NULL) {
-        goto done;
+    if (add_exceptions(module, st) < 0 || add_name_tables(module, st) < 0) {
+        return -1;
     }
-    st->SSLError = PyType_FromModuleAndSpec(module, &sslerror_spec, bases);
-    Py_CLEAR(bases);
-    if (st->SSLError == NULL || PyModule_AddObjectRef(module, "SSLError", st->SSLError) < 0) {
-        goto done;
-    }
-    bases = PyTuple_Pack(2, st->SSLError, PyExc_ValueError);
-    if (bases == NULL) {
-        goto done;
-    }
-    st->SSLCertVerificationError = new_subclass(module, "ssl.SSLCertVerificationError",
-        "The peer's certificate failed verification.", bases);
-    if (st->SSLCertVerificationError == NULL) {
-        goto done;
-    }
-    st->SSLZeroReturnError = new_subclass(module, "ssl.SSLZeroReturnError",
-        "The peer closed the TLS connection with a close_notify alert.", st->SSLError);
-    st->SSLWantReadError = st->SSLZeroReturnError ? new_subclass(module,
-        "ssl.SSLWantReadError",
-        "A non-blocking operation must wait for data from the peer.", st->SSLError) : NULL;
-    st->SSLWantWriteError = st->SSLWantReadError ? new_subclass(module,
-        "ssl.SSLWantWriteError",
-        "A non-blocking operation must wait until it can send.", st->SSLError) : NULL;
-    st->SSLSyscallError = st->SSLWantWriteError ? new_subclass(module,
-        "ssl.SSLSyscallError",
-        "The operating system reported an error under the TLS layer.", st->SSLError) : NULL;
-    st->SSLEOFError = st->SSLSyscallError ? new_subclass(module, "ssl.SSLEOFError",
-        "The transport closed without a TLS close_notify.", st->SSLError) : NULL;
-    if (st->SSLEOFError == NULL) {
-        goto done;
-    }
-
-    /* The name tables of the error codes, from the generated header. */
-    st->lib_codes_to_names = PyDict_New();
-    st->err_codes_to_names = PyDict_New();
-    st->err_names_to_codes = PyDict_New();
-    if (!st->lib_codes_to_names || !st->err_codes_to_names || !st->err_names_to_codes) {
-        goto done;
-    }
-    for (const sslmod_libname *l = sslmod_lib_table; l->name; l++) {
-        PyObject *k = PyLong_FromLong(l->code);
-        PyObject *v = PyUnicode_FromString(l->name);
-        int r = (k && v) ? PyDict_SetItem(st->lib_codes_to_names, k, v) : -1;
-        Py_XDECREF(k);
-        Py_XDECREF(v);
-        if (r < 0) {
-            goto done;
-        }
-    }
-    for (const sslmod_reasonname *r = sslmod_reason_table; r->name; r++) {
-        PyObject *k = Py_BuildValue("(ii)", r->lib, r->reason);
-        PyObject *v = PyUnicode_FromString(r->name);
-        int ok = (k && v)
-            && PyDict_SetItem(st->err_codes_to_names, k, v) == 0
-            && PyDict_SetItem(st->err_names_to_codes, v, k) == 0;
-        Py_XDECREF(k);
-        Py_XDECREF(v);
-        if (!ok) {
-            goto done;
-        }
-    }
-    if (PyModule_AddObjectRef(module, "lib_codes_to_names", st->lib_codes_to_names) < 0
-        || PyModule_AddObjectRef(module, "err_codes_to_names", st->err_codes_to_names) < 0
-        || PyModule_AddObjectRef(module, "err_names_to_codes", st->err_names_to_codes) < 0) {
-        goto done;
-    }
-    rc = 0;
-done:
-    Py_XDECREF(bases);
-    return rc;
+    return 0;
 }
 
 /* ---- the current exception as one object ------------------------- */
@@ -195,16 +366,7 @@ sslmod_exc_restore(PyObject *exc)
 #endif
 }
 
-/* ---- raising ------------------------------------------------------ */
-
-void
-sslmod_err_capture(sslmod_errinfo *info, SSL *ssl, int ret)
-{
-    info->ret = ret;
-    info->saved_errno = errno;
-    info->ssl_error = ssl ? SSL_get_error(ssl, ret) : -1;
-    info->code = ERR_peek_last_error();
-}
+/* ---- what to raise ------------------------------------------------ */
 
 static const char *
 base_name(const char *file)
@@ -213,70 +375,100 @@ base_name(const char *file)
     return slash ? slash + 1 : file;
 }
 
-/* Build EXC_TYPE(errcode, message) with .library/.reason set (None when
- * unknown) and, for certificate errors, .verify_code/.verify_message. */
-static void
-set_exception(sslmod_state *st, PyObject *exc_type, int errcode, unsigned long code,
-              const char *text, PyObject *verify_msg, long verify_code,
-              const char *file, int line)
-{
-    PyObject *lib = NULL, *reason = NULL, *msg = NULL, *exc = NULL;
-    PyObject *key = NULL, *vcode = NULL;
+/* What to raise, decided from a snapshot before any Python object is made. */
+typedef struct {
+    PyObject *type;           /* borrowed: one of the state's classes */
+    int errcode;              /* args[0] */
+    unsigned long code;       /* names .library/.reason; 0: neither */
+    const char *text;         /* NULL: OpenSSL's reason string for CODE */
+    int from_errno;           /* raise OSError from the saved errno instead */
+    int verify_failed;        /* a certificate check failed on the connection */
+} sslmod_errplan;
 
-    if (code != 0) {
-        int libno = ERR_GET_LIB(code), reasonno = ERR_GET_REASON(code);
-        key = PyLong_FromLong(libno);
-        if (key == NULL) {
-            goto done;
-        }
-        lib = PyDict_GetItemWithError(st->lib_codes_to_names, key);
-        Py_CLEAR(key);
-        if (lib == NULL && PyErr_Occurred()) {
-            goto done;
-        }
-        key = Py_BuildValue("(ii)", libno, reasonno);
-        if (key == NULL) {
-            goto done;
-        }
-        reason = PyDict_GetItemWithError(st->err_codes_to_names, key);
-        if (reason == NULL && PyErr_Occurred()) {
-            goto done;
-        }
-        Py_XINCREF(lib);
-        Py_XINCREF(reason);
+#define EOF_TEXT "EOF occurred in violation of protocol"
+
+static void
+plan_set(sslmod_errplan *plan, PyObject *type, int errcode, unsigned long code,
+         const char *text)
+{
+    plan->type = type;
+    plan->errcode = errcode;
+    plan->code = code;
+    plan->text = text;
+}
+
+/* ---- the message and the exception -------------------------------- */
+
+/* The names of CODE's library and reason (new references; NULL, with no
+ * exception, for one the tables do not know).  0, or -1 with an exception. */
+static int
+error_names(sslmod_state *st, unsigned long code, PyObject **lib, PyObject **reason)
+{
+    int rc = -1;
+    PyObject *key = NULL;
+    int libno = ERR_GET_LIB(code), reasonno = ERR_GET_REASON(code);
+
+    *lib = *reason = NULL;
+    key = PyLong_FromLong(libno);
+    if (key == NULL) {
+        goto done;
     }
-    if (text == NULL && code != 0) {
-        text = ERR_reason_error_string(code);
+    *lib = Py_XNewRef(PyDict_GetItemWithError(st->lib_codes_to_names, key));
+    if (*lib == NULL && PyErr_Occurred()) {
+        goto done;
     }
-    if (text == NULL) {
-        text = "unknown error";
+    Py_DECREF(key);
+    key = Py_BuildValue("(ii)", libno, reasonno);
+    if (key == NULL) {
+        goto done;
     }
+    *reason = Py_XNewRef(PyDict_GetItemWithError(st->err_codes_to_names, key));
+    if (*reason == NULL && PyErr_Occurred()) {
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc < 0) {
+        Py_CLEAR(*lib);
+        Py_CLEAR(*reason);
+    }
+    Py_XDECREF(key);
+    return rc;
+}
+
+/* "[LIB: REASON] text: verify message (file.c:line)", each part when known. */
+static PyObject *
+format_message(PyObject *lib, PyObject *reason, const char *text, PyObject *verify_msg,
+               const char *file, int line)
+{
     file = base_name(file);
     if (lib && reason && verify_msg) {
-        msg = PyUnicode_FromFormat("[%S: %S] %s: %S (%s:%d)", lib, reason, text,
-                                   verify_msg, file, line);
+        return PyUnicode_FromFormat("[%S: %S] %s: %S (%s:%d)", lib, reason, text,
+                                    verify_msg, file, line);
     }
-    else if (lib && reason) {
-        msg = PyUnicode_FromFormat("[%S: %S] %s (%s:%d)", lib, reason, text, file, line);
+    if (lib && reason) {
+        return PyUnicode_FromFormat("[%S: %S] %s (%s:%d)", lib, reason, text, file, line);
     }
-    else if (lib) {
-        msg = PyUnicode_FromFormat("[%S] %s (%s:%d)", lib, text, file, line);
+    if (lib) {
+        return PyUnicode_FromFormat("[%S] %s (%s:%d)", lib, text, file, line);
     }
-    else {
-        msg = PyUnicode_FromFormat("%s (%s:%d)", text, file, line);
-    }
-    if (msg == NULL) {
-        goto done;
-    }
-    exc = PyObject_CallFunction(exc_type, "iO", errcode, msg);
-    if (exc == NULL) {
-        goto done;
-    }
+    return PyUnicode_FromFormat("%s (%s:%d)", text, file, line);
+}
+
+/* .library and .reason (None when unknown) and, on certificate errors,
+ * .verify_code and .verify_message. */
+static int
+set_attributes(sslmod_state *st, PyObject *exc, PyObject *lib, PyObject *reason,
+               PyObject *verify_msg, long verify_code)
+{
+    int rc = -1;
+    PyObject *vcode = NULL;
+
     if (PyObject_SetAttrString(exc, "reason", reason ? reason : Py_None) < 0
         || PyObject_SetAttrString(exc, "library", lib ? lib : Py_None) < 0) {
         goto done;
     }
-    if (exc_type == st->SSLCertVerificationError) {
+    if ((PyObject *)Py_TYPE(exc) == st->SSLCertVerificationError) {
         vcode = PyLong_FromLong(verify_code);
         if (vcode == NULL
             || PyObject_SetAttrString(exc, "verify_code", vcode) < 0
@@ -285,14 +477,41 @@ set_exception(sslmod_state *st, PyObject *exc_type, int errcode, unsigned long c
             goto done;
         }
     }
-    PyErr_SetObject(exc_type, exc);
+    rc = 0;
+done:
+    Py_XDECREF(vcode);
+    return rc;
+}
+
+/* Raise PLAN->type(errcode, message) with its attributes set.  On failure
+ * (MemoryError, most likely) that failure is the exception raised. */
+static void
+set_exception(sslmod_state *st, const sslmod_errplan *plan, PyObject *verify_msg,
+              long verify_code, const char *file, int line)
+{
+    PyObject *lib = NULL, *reason = NULL, *msg = NULL, *exc = NULL;
+    const char *text = plan->text;
+
+    if (plan->code != 0 && error_names(st, plan->code, &lib, &reason) < 0) {
+        goto done;
+    }
+    if (text == NULL && plan->code != 0) {
+        text = ERR_reason_error_string(plan->code);
+    }
+    msg = format_message(lib, reason, text ? text : "unknown error", verify_msg, file, line);
+    if (msg == NULL) {
+        goto done;
+    }
+    exc = PyObject_CallFunction(plan->type, "iO", plan->errcode, msg);
+    if (exc == NULL || set_attributes(st, exc, lib, reason, verify_msg, verify_code) < 0) {
+        goto done;
+    }
+    PyErr_SetObject(plan->type, exc);
 done:
     Py_XDECREF(lib);
     Py_XDECREF(reason);
     Py_XDECREF(msg);
     Py_XDECREF(exc);
-    Py_XDECREF(key);
-    Py_XDECREF(vcode);
 }
 
 /* The verify_message for a failed certificate check on CONN. */
@@ -312,111 +531,147 @@ verify_message(sslmod_conn *conn, long result)
     return PyUnicode_FromString(X509_verify_cert_error_string(result));
 }
 
+/* ---- classifying a failure ---------------------------------------- */
+
+/* SSL_ERROR_ZERO_RETURN and the WANT_* states: a fixed class and message,
+ * no library.  0 if SSL_ERROR is none of them. */
+static int
+plan_state(sslmod_state *st, int ssl_error, sslmod_errplan *plan)
+{
+    switch (ssl_error) {
+    case SSL_ERROR_ZERO_RETURN:
+        plan_set(plan, st->SSLZeroReturnError, ssl_error, 0,
+                 "TLS/SSL connection has been closed (EOF)");
+        return 1;
+    case SSL_ERROR_WANT_READ:
+        plan_set(plan, st->SSLWantReadError, ssl_error, 0,
+                 "The operation did not complete (read)");
+        return 1;
+    case SSL_ERROR_WANT_WRITE:
+        plan_set(plan, st->SSLWantWriteError, ssl_error, 0,
+                 "The operation did not complete (write)");
+        return 1;
+    case SSL_ERROR_WANT_X509_LOOKUP:
+        plan_set(plan, st->SSLError, ssl_error, 0,
+                 "The operation did not complete (X509 lookup)");
+        return 1;
+    case SSL_ERROR_WANT_CONNECT:
+        plan_set(plan, st->SSLError, ssl_error, 0,
+                 "The operation did not complete (connect)");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* SSL_ERROR_SYSCALL: the error queue if it says anything, else EOF, the
+ * saved errno, or an I/O error of unknown cause. */
+static void
+plan_syscall(sslmod_state *st, const sslmod_errinfo *info, const sslmod_conn *conn,
+             sslmod_errplan *plan)
+{
+    if (info->code != 0) {
+        plan_set(plan, st->SSLError, info->ssl_error, info->code, NULL);
+    }
+    else if (info->ret == 0 || (conn != NULL && conn->sock == NULL && info->saved_errno == 0)) {
+        plan_set(plan, st->SSLEOFError, SSLMOD_ERROR_EOF, 0, EOF_TEXT);
+    }
+    else if (info->ret == -1 && info->saved_errno != 0) {
+        plan->from_errno = 1;
+    }
+#if PY_VERSION_HEX >= 0x030A0000
+    else if (info->ret == -1) {
+        /* 3.10+ report a failed call with no errno and an empty queue
+         * (e.g. a socket connection already broken) as an EOF, not as
+         * SSLSyscallError. */
+        plan_set(plan, st->SSLEOFError, SSLMOD_ERROR_EOF, 0, EOF_TEXT);
+    }
+#endif
+    else {
+        plan_set(plan, st->SSLSyscallError, info->ssl_error, 0, "Some I/O error occurred");
+    }
+}
+
+/* SSL_ERROR_SSL, or a call without an SSL* (ssl_error -1): the error
+ * queue, with two reasons of the SSL library that have classes of their
+ * own (certificate verification and an unexpected EOF). */
+static void
+plan_library(sslmod_state *st, const sslmod_errinfo *info, const sslmod_conn *conn,
+             sslmod_errplan *plan)
+{
+    unsigned long code = info->code;
+    int reason = ERR_GET_LIB(code) == ERR_LIB_SSL ? ERR_GET_REASON(code) : 0;
+    int with_ssl = info->ssl_error == SSL_ERROR_SSL;
+
+    /* OpenSSL's own reason string reads better than ours, when there is one. */
+    plan_set(plan, st->SSLError, with_ssl ? SSL_ERROR_SSL : ERR_GET_REASON(code), code,
+             with_ssl && code == 0 ? "A failure in the SSL library occurred" : NULL);
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+        plan->type = st->SSLCertVerificationError;
+        plan->verify_failed = conn != NULL && conn->ssl != NULL;
+    }
+    else if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        plan->type = st->SSLEOFError;
+        plan->errcode = SSLMOD_ERROR_EOF;
+        plan->text = EOF_TEXT;
+    }
+}
+
+static void
+plan_error(sslmod_state *st, const sslmod_errinfo *info, const sslmod_conn *conn,
+           sslmod_errplan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    if (plan_state(st, info->ssl_error, plan)) {
+        return;
+    }
+    switch (info->ssl_error) {
+    case SSL_ERROR_SYSCALL:
+        plan_syscall(st, info, conn, plan);
+        break;
+    case SSL_ERROR_SSL:
+    case -1:
+        plan_library(st, info, conn, plan);
+        break;
+    default:
+        plan_set(plan, st->SSLError, SSLMOD_ERROR_INVALID, 0, "Invalid error code");
+        break;
+    }
+}
+
+/* ---- raising ------------------------------------------------------ */
+
+void
+sslmod_err_capture(sslmod_errinfo *info, SSL *ssl, int ret)
+{
+    info->ret = ret;
+    info->saved_errno = errno;
+    info->ssl_error = ssl ? SSL_get_error(ssl, ret) : -1;
+    info->code = ERR_peek_last_error();
+}
+
 PyObject *
 sslmod_err_raise(sslmod_state *st, const sslmod_errinfo *info, sslmod_conn *conn,
                  const char *file, int line)
 {
-    PyObject *exc_type = st->SSLError;
+    sslmod_errplan plan;
     PyObject *vmsg = NULL;
     long vcode = 0;
-    int errcode = info->ssl_error;
-    unsigned long code = info->code;
-    const char *text = NULL;
 
-    switch (info->ssl_error) {
-    case SSL_ERROR_ZERO_RETURN:
-        exc_type = st->SSLZeroReturnError;
-        text = "TLS/SSL connection has been closed (EOF)";
-        code = 0;
-        break;
-    case SSL_ERROR_WANT_READ:
-        exc_type = st->SSLWantReadError;
-        text = "The operation did not complete (read)";
-        code = 0;
-        break;
-    case SSL_ERROR_WANT_WRITE:
-        exc_type = st->SSLWantWriteError;
-        text = "The operation did not complete (write)";
-        code = 0;
-        break;
-    case SSL_ERROR_WANT_X509_LOOKUP:
-        text = "The operation did not complete (X509 lookup)";
-        code = 0;
-        break;
-    case SSL_ERROR_WANT_CONNECT:
-        text = "The operation did not complete (connect)";
-        code = 0;
-        break;
-    case SSL_ERROR_SYSCALL:
-        if (code != 0) {
-            break;   /* the queue says more than errno does */
-        }
-        if (info->ret == 0 || (conn != NULL && conn->sock == NULL && info->saved_errno == 0)) {
-            exc_type = st->SSLEOFError;
-            errcode = SSLMOD_ERROR_EOF;
-            text = "EOF occurred in violation of protocol";
-        }
-        else if (info->ret == -1 && info->saved_errno != 0) {
-            ERR_clear_error();
-            errno = info->saved_errno;
-            PyErr_SetFromErrno(PyExc_OSError);
-            return NULL;
-        }
-#if PY_VERSION_HEX >= 0x030A0000
-        else if (info->ret == -1) {
-            /* conn (connection.c): 3.10+ report a failed call with no
-             * errno and an empty queue (e.g. a socket connection already
-             * broken) as an EOF, not as SSLSyscallError. */
-            exc_type = st->SSLEOFError;
-            errcode = SSLMOD_ERROR_EOF;
-            text = "EOF occurred in violation of protocol";
-        }
-#endif
-        else {
-            exc_type = st->SSLSyscallError;
-            text = "Some I/O error occurred";
-        }
-        break;
-    case SSL_ERROR_SSL:
-    case -1:
-        if (info->ssl_error == SSL_ERROR_SSL) {
-            text = "A failure in the SSL library occurred";
-        }
-        else {
-            errcode = ERR_GET_REASON(code);
-        }
-        if (ERR_GET_LIB(code) == ERR_LIB_SSL) {
-            int reason = ERR_GET_REASON(code);
-            if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
-                exc_type = st->SSLCertVerificationError;
-                if (conn != NULL && conn->ssl != NULL) {
-                    vcode = SSL_get_verify_result(conn->ssl);
-                    vmsg = verify_message(conn, vcode);
-                    if (vmsg == NULL) {
-                        goto done;
-                    }
-                }
-            }
-            else if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-                exc_type = st->SSLEOFError;
-                errcode = SSLMOD_ERROR_EOF;
-                text = "EOF occurred in violation of protocol";
-            }
-        }
-        if (code != 0 && info->ssl_error == SSL_ERROR_SSL) {
-            text = NULL;   /* OpenSSL's own reason string reads better */
-            if (exc_type == st->SSLEOFError) {
-                text = "EOF occurred in violation of protocol";
-            }
-        }
-        break;
-    default:
-        errcode = SSLMOD_ERROR_INVALID;
-        text = "Invalid error code";
-        code = 0;
-        break;
+    plan_error(st, info, conn, &plan);
+    if (plan.from_errno) {
+        errno = info->saved_errno;
+        PyErr_SetFromErrno(PyExc_OSError);
+        goto done;
     }
-    set_exception(st, exc_type, errcode, code, text, vmsg, vcode, file, line);
+    if (plan.verify_failed) {
+        vcode = SSL_get_verify_result(conn->ssl);
+        vmsg = verify_message(conn, vcode);
+        if (vmsg == NULL) {
+            goto done;
+        }
+    }
+    set_exception(st, &plan, vmsg, vcode, file, line);
 done:
     Py_XDECREF(vmsg);
     ERR_clear_error();
@@ -427,13 +682,15 @@ PyObject *
 sslmod_err_raise_queue(sslmod_state *st, const char *msg, const char *file, int line)
 {
     unsigned long code = ERR_peek_last_error();
+    sslmod_errplan plan = {0};
+
     if (code == 0) {
-        set_exception(st, st->SSLError, 0, 0, msg, NULL, 0, file, line);
+        plan_set(&plan, st->SSLError, 0, 0, msg);
     }
     else {
-        set_exception(st, st->SSLError, ERR_GET_REASON(code), code, NULL, NULL, 0,
-                      file, line);
+        plan_set(&plan, st->SSLError, ERR_GET_REASON(code), code, NULL);
     }
+    set_exception(st, &plan, NULL, 0, file, line);
     ERR_clear_error();
     return NULL;
 }
@@ -442,8 +699,10 @@ PyObject *
 sslmod_err_raise_msg(sslmod_state *st, PyObject *exc_type, int errcode,
                      const char *msg, const char *file, int line)
 {
-    set_exception(st, exc_type ? exc_type : st->SSLError, errcode, 0, msg, NULL, 0,
-                  file, line);
+    sslmod_errplan plan = {0};
+
+    plan_set(&plan, exc_type ? exc_type : st->SSLError, errcode, 0, msg);
+    set_exception(st, &plan, NULL, 0, file, line);
     ERR_clear_error();
     return NULL;
 }

@@ -2,7 +2,11 @@
  * password callback that hands it to OpenSSL while a key file loads. */
 #include "sslmod.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/pem.h>
 
 /* Copy the bytes of a str (as UTF-8), bytes or bytearray into PW->data.
  * Returns 0, 1 if OBJ has none of those types (nothing set), -1 on error. */
@@ -136,4 +140,36 @@ done:
     Py_XDECREF(result);
     PyGILState_Release(gil);
     return rc;
+}
+
+EVP_PKEY *
+sslmod_read_private_key(const char *path, sslmod_pwinfo *pw)
+{
+    FILE *fp = NULL;
+    BIO *bio = NULL;
+    EVP_PKEY *key = NULL;
+
+    /* "e": a child exec'd by another thread meanwhile must not inherit it. */
+    fp = fopen(path, "re");
+    if (fp == NULL) {
+        int saved_errno = errno;   /* the caller reports it as OSError */
+        ERR_raise(ERR_LIB_SYS, saved_errno);
+        ERR_raise(ERR_LIB_SSL, ERR_R_SYS_LIB);
+        errno = saved_errno;
+        goto done;
+    }
+    bio = BIO_new_fp(fp, BIO_CLOSE);
+    if (bio == NULL) {
+        fclose(fp);
+        ERR_raise(ERR_LIB_SSL, ERR_R_BUF_LIB);
+        goto done;
+    }
+    key = PEM_read_bio_PrivateKey(bio, NULL, pw != NULL ? sslmod_cb_password : NULL, pw);
+    if (key == NULL) {
+        /* What SSL_CTX_use_PrivateKey_file() adds on top of PEM's reason. */
+        ERR_raise(ERR_LIB_SSL, ERR_R_PEM_LIB);
+    }
+done:
+    BIO_free(bio);
+    return key;
 }

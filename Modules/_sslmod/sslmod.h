@@ -45,8 +45,11 @@ typedef struct sslmod_state {
     PyObject *err_names_to_codes;     /* {"NAME": (lib, reason)} */
 
     PyObject *socket_timeout;         /* socket.timeout (TimeoutError on 3.10+) */
+    PyObject *socket_type;            /* _socket.socket: what _wrap_socket accepts */
     PyObject *str_fileno;             /* interned "fileno" */
     PyObject *str_gettimeout;         /* interned "gettimeout" */
+
+    struct sslmod_trust_cache *trust; /* parsed trust sources (truststore.c) */
 } sslmod_state;
 
 /* The state of the module that defined TYPE or one of its bases; works for
@@ -128,7 +131,14 @@ enum sslmod_protocol {
 /* ------------------------------------------------------------------ */
 
 /* _SSLContext (context.c).  SSL_CTX_get_app_data(ctx) is this object,
- * borrowed, so callbacks can find their way back. */
+ * borrowed, so callbacks can find their way back.
+ *
+ * The SSL_CTX is shared by every thread using the context.  Callback
+ * pointers that OpenSSL reads from the SSL_CTX while a handshake runs
+ * (servername, keylog) are installed once, on first use, and never reset:
+ * the C callback reads the Python state and does nothing when none is set.
+ * The msg and PSK callbacks are copied into each SSL by SSL_new, so
+ * changing them never affects a connection that is running. */
 typedef struct sslmod_context {
     PyObject_HEAD
     sslmod_state *state;
@@ -141,13 +151,42 @@ typedef struct sslmod_context {
     unsigned int alpn_protocols_len;
     PyObject *sni_callback;        /* callable or NULL */
     PyObject *msg_callback;        /* callable or NULL */
+    /* keylog_bio and keylog_filename change together, with the GIL and
+     * keylog_lock held; the keylog callback writes under keylog_lock alone
+     * (no GIL).  Nobody waits for the GIL while holding keylog_lock. */
     PyObject *keylog_filename;     /* what the user set, or NULL */
     BIO *keylog_bio;               /* append-mode file BIO, or NULL */
-    PyThread_type_lock keylog_lock;/* serialises writes to keylog_bio */
+    PyThread_type_lock keylog_lock;/* always allocated */
+    /* Serialises load_cert_chain's changes to the certificate and key of
+     * the SSL_CTX; taken without the GIL, never while calling Python. */
+    PyThread_type_lock keys_lock;
+    unsigned int installed;        /* SSLMOD_CB_* installed on ctx (never reset) */
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
     PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
+    /* The trust store (truststore.c): SSLMOD_STORE_EMPTY as SSL_CTX_new made
+     * it, SHARED with other contexts (copy before changing it), or OWN. */
+    int store_state;
+    int store_kind;                /* SHARED: the sslmod_trust_kind it holds */
+    char *store_dir;               /* SHARED: its directory lookup (malloc'd) */
+    X509_STORE **retired_stores;   /* replaced stores, kept until dealloc: a */
+    int n_retired_stores;          /* handshake may still be verifying with one */
 } sslmod_context;
+
+enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
+
+/* Bits of sslmod_context.installed. */
+#define SSLMOD_CB_SERVERNAME 0x1u
+#define SSLMOD_CB_KEYLOG     0x2u
+#define SSLMOD_CB_MSG        0x4u
+
+/* X509_STORE_get1_objects() (OpenSSL 3.3+) copies a store's object list
+ * under the store's lock; older versions need us to do it. */
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#  define SSLMOD_HAS_STORE_GET1_OBJECTS 1
+#else
+#  define SSLMOD_HAS_STORE_GET1_OBJECTS 0
+#endif
 
 /* MemoryBIO (membio.c). */
 typedef struct sslmod_membio {
@@ -330,6 +369,12 @@ int sslmod_cb_password(char *buf, int size, int rwflag, void *userdata);
 /* Fill PW from a str/bytes/bytearray/callable password; 0 ok, -1 error. */
 int sslmod_pwinfo_init(sslmod_pwinfo *pw, PyObject *password);
 void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
+/* The first private key of the PEM file PATH, opened close-on-exec and
+ * decrypted with PW (NULL: OpenSSL's own prompt).  The password travels
+ * with this call only; nothing is stored on a shared SSL_CTX.  Call
+ * without the GIL.  NULL on failure, leaving errno and the OpenSSL error
+ * queue as SSL_CTX_use_PrivateKey_file() would. */
+EVP_PKEY *sslmod_read_private_key(const char *path, sslmod_pwinfo *pw);
 
 /* ------------------------------------------------------------------ */
 /* callbacks.c: every OpenSSL -> Python callback of a connection.  Each */
@@ -341,7 +386,9 @@ void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
 /* in conn->pending_exc (a later one replaces an earlier one); the SNI  */
 /* and PSK callbacks report theirs through sys.unraisablehook and fail  */
 /* the handshake.  The keylog callback writes without the GIL, holding  */
-/* ctx->keylog_lock and its own BIO_up_ref on ctx->keylog_bio.          */
+/* ctx->keylog_lock; it takes the GIL only to report a failed write.    */
+/* The msg callback returns at once, without the GIL, for a connection  */
+/* made while the context had no msg callback (its arg is NULL).        */
 /* ------------------------------------------------------------------ */
 
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
@@ -356,5 +403,43 @@ unsigned int sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
                                   unsigned char *psk, unsigned int max_psk_len);
 unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity,
                                   unsigned char *psk, unsigned int max_psk_len);
+
+/* ------------------------------------------------------------------ */
+/* truststore.c: trust sources parsed once per module, shared between   */
+/* contexts as read-only X509_STOREs.  No GIL needed; no Python object. */
+/* ------------------------------------------------------------------ */
+typedef enum {
+    SSLMOD_TRUST_DEFAULT,      /* set_default_verify_paths() */
+    SSLMOD_TRUST_LOCATIONS,    /* load_verify_locations(cafile, capath) */
+    SSLMOD_TRUST_CADATA        /* load_verify_locations(cadata=...) */
+} sslmod_trust_kind;
+
+typedef struct {
+    sslmod_trust_kind kind;
+    const char *file;          /* LOCATIONS: the CA file, or NULL */
+    const char *dir;           /* LOCATIONS: the CA directory, or NULL */
+    const char *data;          /* CADATA: PEM text or DER bytes */
+    size_t len;
+    int pem;
+} sslmod_trust_source;
+
+typedef struct sslmod_trust_cache sslmod_trust_cache;
+
+sslmod_trust_cache *sslmod_trust_cache_new(void);
+void sslmod_trust_cache_free(sslmod_trust_cache *cache);
+/* The shared store for SRC (a new reference), parsed now if the cache has
+ * none or the file changed on disk; NULL if SRC does not load cleanly: the
+ * caller then loads it the ordinary way, which reports the error. */
+X509_STORE *sslmod_trust_get(sslmod_trust_cache *cache, const sslmod_trust_source *src);
+/* Add SHARED's certificates and CRLs, and the lazy lookups of a source of
+ * KIND (DIR for LOCATIONS), to DST.  1 ok, 0 failure (OpenSSL queue). */
+int sslmod_trust_merge(X509_STORE *dst, X509_STORE *shared, sslmod_trust_kind kind,
+                       const char *dir);
+
+/* Add the certificates of cadata to STORE; a certificate STORE already has
+ * is skipped.  OK, EMPTY (no certificate at all), or ERROR (a broken
+ * certificate after good ones, or no memory: the OpenSSL queue says). */
+enum { SSLMOD_CADATA_OK = 0, SSLMOD_CADATA_EMPTY, SSLMOD_CADATA_ERROR };
+int sslmod_trust_add_cadata(X509_STORE *store, const char *data, size_t len, int pem);
 
 #endif /* SSLMOD_H */
