@@ -18,6 +18,9 @@ try:
     import _ssl as std_core   # the interpreter's own, for differential checks
 except ImportError:          # pragma: no cover - CPython without ssl
     std_core = None
+if os.environ.get("SSLMOD_FUZZ_NO_STDLIB"):
+    # sslmod alone: to tell its leaks from the interpreter's _ssl's.
+    std_core = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CERTS = os.path.join(ROOT, "tests", "certs")
