@@ -1,6 +1,7 @@
 """Inputs the fuzzers in fuzz/ found to be handled wrongly, each kept as a
 test (fuzz/README.rst says how the harnesses run).  Each test names the
 harness that found the input."""
+import os
 import _ssl as _std_core
 
 import pytest
@@ -126,3 +127,19 @@ def test_get_ca_certs_name_value_not_a_string(impl, as_der):
         ctx.load_verify_locations(cadata=ssl.PEM_cert_to_DER_cert(pem) if as_der else pem)
         return ctx.get_ca_certs()
     same(scenario, impl, raises="SSLError")
+
+
+def test_cadata_second_block_unreadable_with_nothing_queued(impl):
+    """fuzz_cadata (fuzz/findings/cadata-pem-second-block-ba3e2461): a good
+    PEM certificate followed by a block OpenSSL cannot read but queues no
+    error for.  The stdlib keeps the first certificate and returns None;
+    sslmod raised SSLError('cannot load cadata')."""
+    finding = os.path.join(os.path.dirname(__file__), "..", "fuzz", "findings",
+                           "cadata-pem-second-block-ba3e2461")
+    with open(finding, "rb") as f:
+        cadata = f.read()[1:].decode("latin-1")   # the harness's mode byte, then text
+
+    def scenario(ssl):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        return ctx.load_verify_locations(cadata=cadata), ctx.cert_store_stats()
+    same(scenario, impl)
