@@ -1553,7 +1553,8 @@ context_set_ecdh_curve(sslmod_context *self, PyObject *arg)
     /* X25519 and X448 too, on every interpreter (3.9 and 3.10 refuse
      * them: CPython gh-77063; issue 9 asks for them everywhere). */
     if (!SSL_CTX_set1_groups(self->ctx, &nid, 1)) {
-        SSLMOD_RAISE_QUEUE(self->state, "cannot set the curve");
+        /* OpenSSL 3.0 queues no error for a NID that is no group ("RSA"). */
+        SSLMOD_RAISE_QUEUE(self->state, "unknown error");
         goto done;
     }
     res = Py_NewRef(Py_None);

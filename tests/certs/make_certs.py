@@ -111,6 +111,63 @@ def openssl(*args, stdin=None):
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+RSA_PSS_CA_CONFIG = """\
+[ca]
+default_ca = leafca
+[leafca]
+database = {dir}/index.txt
+new_certs_dir = {dir}
+serial = {dir}/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+[anything]
+countryName = optional
+organizationName = optional
+commonName = supplied
+[leaf]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def rsa_pss_leaf():
+    """server-rsapss.*: the localhost leaf with an RSASSA-PSS key (the key
+    itself is id-RSASSA-PSS, so TLS uses the rsa_pss_pss_* schemes),
+    issued by the intermediate CA already in this directory.  Made with
+    the openssl command (``openssl ca`` for the fixed dates), because the
+    cryptography package cannot build certificates for RSA-PSS keys.
+    Run alone with ``make_certs.py --rsa-pss``: nothing else changes."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "ca.cnf")
+        with open(conf, "w") as f:
+            f.write(RSA_PSS_CA_CONFIG.format(dir=tmp))
+        open(os.path.join(tmp, "index.txt"), "w").close()
+        with open(os.path.join(tmp, "serial"), "w") as f:
+            f.write("%X\n" % 0x1F01)
+        csr = os.path.join(tmp, "leaf.csr")
+        cert = os.path.join(tmp, "leaf.pem")
+        openssl("genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048",
+                "-out", path("server-rsapss.key"))
+        openssl("req", "-new", "-key", path("server-rsapss.key"),
+                "-subj", "/C=XX/O=sslmod tests/CN=localhost", "-out", csr)
+        openssl("ca", "-batch", "-config", conf, "-in", csr, "-out", cert, "-notext",
+                "-cert", path("intermediate.pem"), "-keyfile", path("intermediate.key"),
+                "-startdate", "20200101000000Z", "-enddate", "21250101000000Z",
+                "-extensions", "leaf", "-preserveDN")
+        with open(cert, "rb") as f:
+            leaf_pem = f.read()
+    with open(path("intermediate.pem"), "rb") as f:
+        inter_pem = f.read()
+    write("server-rsapss.pem", leaf_pem)
+    write("server-rsapss-chain.pem", leaf_pem + inter_pem)
+
+
 def main():
     # --- the PKI: root CA -> intermediate CA -> leaves --------------------
     ca_key = rsa_key()
@@ -144,6 +201,8 @@ def main():
     leaf("server-rsa", rsa_server_key)
     leaf("server-ecdsa", ec.generate_private_key(ec.SECP256R1()))
     leaf("server-ed25519", ed25519.Ed25519PrivateKey.generate())
+    # (server-rsapss.* is made by rsa_pss_leaf() at the end, from the
+    # intermediate CA written above.)
 
     # Certificate and key in one file, as load_cert_chain(certfile) allows.
     with open(path("server-rsa.pem"), "rb") as f:
@@ -259,6 +318,7 @@ def main():
         ca_text = f.read()
     write("truncated.pem", ca_text[: len(ca_text) // 2])
     write("empty.pem", b"")
+    rsa_pss_leaf()
     make_ocsp()
     print("wrote test files into", HERE)
 
@@ -351,6 +411,8 @@ def make_ocsp():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--rsa-pss"]:
+        sys.exit(rsa_pss_leaf())
     if sys.argv[1:] == ["ocsp"]:
         make_ocsp()
         sys.exit(0)
