@@ -190,6 +190,8 @@ def test_set_ciphersuites_no_overlap_fails(impl):
     ("server-rsa", "rsa_pss_rsae_sha512", "rsa_pss_rsae_sha512", "RSA-PSS", "SHA512"),
     ("server-ecdsa", "ecdsa_secp256r1_sha256", "ecdsa_secp256r1_sha256", "ECDSA", "SHA256"),
     ("server-ed25519", "ed25519", "ed25519", "ed25519", None),
+    # An RSASSA-PSS key: the "pss" rather than the "rsae" code point.
+    ("server-rsapss", "rsa_pss_pss_sha256", "rsa_pss_pss_sha256", "RSA-PSS", "SHA256"),
 ])
 def test_server_sigalgs_seen_by_s_client(impl, api, version, leaf, sigalgs, expected,
                                          cli_type, cli_digest):
