@@ -49,6 +49,41 @@ def print_info(out=sys.stdout):
     print("features:", file=out)
     for name in flags:
         print("  {:<28}{}".format(name, _yes(getattr(sslmod, name))), file=out)
+    print("beyond the stdlib:", file=out)
+    for name, value in extensions():
+        print("  {:<50}{}".format(name, value), file=out)
+
+
+def _sigalgs_status():
+    try:
+        sslmod.get_sigalgs()
+    except NotImplementedError as exc:
+        return "no ({})".format(exc)
+    return "yes"
+
+
+def extensions():
+    """(feature, availability) of what sslmod offers beyond the running
+    interpreter's ssl, each probed on the module itself."""
+    ctx, obj = sslmod.SSLContext, sslmod.SSLObject
+    return [
+        ("shared trust store (parsed once per process)", "yes"),
+        ("load_cert_chain(certdata=, keydata=)",
+         _yes("certdata" in (_sslmod._SSLContext.load_cert_chain.__doc__ or ""))),
+        ("export_keying_material()", _yes(hasattr(obj, "export_keying_material"))),
+        ("get_channel_binding('tls-exporter')",
+         _yes("tls-exporter" in sslmod.CHANNEL_BINDING_TYPES)),
+        ("OCSP stapling (set_ocsp_response, ocsp_stapling)",
+         _yes(hasattr(ctx, "set_ocsp_response") and hasattr(ctx, "ocsp_stapling"))),
+        ("set_groups/get_groups/group()",
+         _yes(hasattr(ctx, "set_groups") and hasattr(obj, "group"))),
+        ("set_ciphersuites()", _yes(hasattr(ctx, "set_ciphersuites"))),
+        ("set_client_sigalgs/set_server_sigalgs",
+         _yes(hasattr(ctx, "set_client_sigalgs") and hasattr(ctx, "set_server_sigalgs"))),
+        ("client_sigalg()/server_sigalg()",
+         _yes(hasattr(obj, "client_sigalg") and hasattr(obj, "server_sigalg"))),
+        ("get_sigalgs()", _sigalgs_status()),
+    ]
 
 
 # ---- selftest ----------------------------------------------------------------

@@ -126,8 +126,35 @@ def test_info_prints_the_report_only(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr == ""
     lines = check_report(proc.stdout)
-    assert len(lines) == 4 + len(expected_flags())
+    assert len(lines) == 5 + len(expected_flags()) + len(printed_extensions(proc.stdout))
     assert "self-check" not in proc.stdout
+
+
+def printed_extensions(stdout):
+    """{feature: availability} of the lines after "beyond the stdlib:"."""
+    part = stdout.split("beyond the stdlib:\n", 1)[1].split("\n\n", 1)[0]
+    return dict(re.findall(r"^  (.+?) {2,}(yes|no.*)$", part, re.M))
+
+
+def test_info_lists_the_extensions(tmp_path):
+    """Each extension is reported as the module really offers it."""
+    proc = run_cli("info", cwd=tmp_path)
+    ext = printed_extensions(proc.stdout)
+    mod = sslmod_module()
+    ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    assert ext["export_keying_material()"] == "yes"
+    assert hasattr(mod.SSLObject, "export_keying_material")
+    assert ext["OCSP stapling (set_ocsp_response, ocsp_stapling)"] == "yes"
+    assert ctx.ocsp_stapling == mod.OCSP_NONE
+    assert ext["set_groups/get_groups/group()"] == "yes"
+    ctx.set_groups("X25519:P-256")
+    assert ext["get_channel_binding('tls-exporter')"] == "yes"
+    try:
+        mod.get_sigalgs()
+    except NotImplementedError:
+        assert ext["get_sigalgs()"].startswith("no (")
+    else:
+        assert ext["get_sigalgs()"] == "yes"
 
 
 def test_report_lists_every_public_has_flag(tmp_path):

@@ -319,10 +319,101 @@ def main():
     write("truncated.pem", ca_text[: len(ca_text) // 2])
     write("empty.pem", b"")
     rsa_pss_leaf()
+    make_ocsp()
     print("wrote test files into", HERE)
+
+
+# --- OCSP (issue 9) -----------------------------------------------------------
+# Made from the committed PKI above (read back from disk), so that they can
+# be added or remade alone:  python3 tests/certs/make_certs.py ocsp
+# The responses come from `openssl ocsp` acting as a responder over an
+# index file; the two that openssl cannot make (a response whose validity
+# ended in 2010, and an unsuccessful "tryLater") come from cryptography.
+
+OCSP_RESPONDER_SERIAL = 0x3001
+
+
+def load_cert(name_):
+    with open(path(name_), "rb") as f:
+        return x509.load_pem_x509_certificate(f.read())
+
+
+def load_key(name_):
+    with open(path(name_), "rb") as f:
+        return serialization.load_pem_private_key(f.read(), None)
+
+
+def openssl_ocsp_response(index, cert, out, signer, signer_key, *extra):
+    """Ask `openssl ocsp` for CERT's status in INDEX, signed by SIGNER."""
+    req = path("ocsp-request.tmp")
+    try:
+        openssl("ocsp", "-issuer", path("intermediate.pem"), "-cert", path(cert),
+                "-no_nonce", "-reqout", req)
+        openssl("ocsp", "-index", index, "-CA", path("intermediate.pem"),
+                "-rsigner", path(signer), "-rkey", path(signer_key),
+                "-reqin", req, "-respout", path(out), "-ndays", "36500", *extra)
+    finally:
+        if os.path.exists(req):
+            os.unlink(req)
+
+
+def make_ocsp():
+    from cryptography.x509 import ocsp
+    inter, int_key = load_cert("intermediate.pem"), load_key("intermediate.key")
+
+    # A delegated responder: signed by the intermediate, EKU OCSPSigning.
+    resp_key = rsa_key()
+    responder = make_cert(name("sslmod test OCSP responder"), resp_key, inter.subject,
+                          int_key, eku=[ExtendedKeyUsageOID.OCSP_SIGNING],
+                          serial=OCSP_RESPONDER_SERIAL)
+    write("ocsp-responder.pem", pem(responder))
+    write("ocsp-responder.key", key_pem(resp_key))
+
+    # The CA database: server-rsa and wildcard good, server-ecdsa revoked.
+    def entry(cert, revoked=None):
+        subject = "".join("/%s=%s" % (
+            {NameOID.COUNTRY_NAME: "C", NameOID.ORGANIZATION_NAME: "O",
+             NameOID.COMMON_NAME: "CN"}[a.oid], a.value) for a in cert.subject)
+        return "\t".join([
+            "R" if revoked else "V", "21250101000000Z", revoked or "",
+            "%X" % cert.serial_number, "unknown", subject]) + "\n"
+    index = ("".join([entry(load_cert("server-rsa.pem")),
+                      entry(load_cert("wildcard.pem")),
+                      entry(load_cert("server-ecdsa.pem"), revoked="250101000000Z")]))
+    write("ocsp-index.txt", index.encode())
+    idx = path("ocsp-index.txt")
+
+    openssl_ocsp_response(idx, "server-rsa.pem", "ocsp-good.der",
+                          "ocsp-responder.pem", "ocsp-responder.key")
+    openssl_ocsp_response(idx, "server-rsa.pem", "ocsp-good-by-issuer.der",
+                          "intermediate.pem", "intermediate.key")
+    openssl_ocsp_response(idx, "server-ecdsa.pem", "ocsp-revoked.der",
+                          "ocsp-responder.pem", "ocsp-responder.key")
+    # Good, but for another certificate (wildcard.pem) than the server's.
+    openssl_ocsp_response(idx, "wildcard.pem", "ocsp-other-cert.der",
+                          "ocsp-responder.pem", "ocsp-responder.key")
+    # Signed by a key the CA never authorised to answer for it.
+    openssl_ocsp_response(idx, "server-rsa.pem", "ocsp-unauthorized.der",
+                          "server-ed25519.pem", "server-ed25519.key")
+
+    leaf = load_cert("server-rsa.pem")
+    builder = (ocsp.OCSPResponseBuilder()
+               .add_response(cert=leaf, issuer=inter, algorithm=hashes.SHA1(),
+                             cert_status=ocsp.OCSPCertStatus.GOOD,
+                             this_update=EXPIRED_FROM, next_update=EXPIRED_UNTIL,
+                             revocation_time=None, revocation_reason=None)
+               .responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+               .certificates([responder]))
+    write("ocsp-expired.der", builder.sign(resp_key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER))
+    write("ocsp-trylater.der", ocsp.OCSPResponseBuilder.build_unsuccessful(
+        ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(serialization.Encoding.DER))
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--rsa-pss"]:
         sys.exit(rsa_pss_leaf())
+    if sys.argv[1:] == ["ocsp"]:
+        make_ocsp()
+        sys.exit(0)
     sys.exit(main())
