@@ -105,7 +105,12 @@ def _rebind_namespace(owner, namespace, mapping, changes):
 
 def _rebind_everywhere(mapping, skip, changes):
     for modname, module in list(sys.modules.items()):
-        if (not isinstance(module, types.ModuleType) or module in skip
+        # Only true modules: sys.modules holds other objects too, and their
+        # __dict__ can be anything.  cffi's Lib (cryptography's
+        # "_openssl.lib") builds a new dict on each read of it, leaking a
+        # reference per integer constant, and answers __class__ with
+        # ModuleType: so type() is asked, never isinstance().
+        if (not issubclass(type(module), types.ModuleType) or module in skip
                 or _is_ours(modname)):
             continue
         try:

@@ -264,3 +264,35 @@ def test_inject_and_extract(sslmod):
                          text=True, timeout=cu.TIMEOUT, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(True, True, True, True) (True, True, True)"
+
+
+class _ModuleImpostor:
+    """Like cffi's Lib objects (cryptography registers "_openssl.lib" in
+    sys.modules): not a module, but ``__class__`` says ModuleType, and each
+    read of ``__dict__`` computes a new dict (cffi's getter leaks a
+    reference per integer constant, so reading it is not harmless)."""
+    dict_reads = 0
+
+    @property
+    def __class__(self):
+        import types
+        return types.ModuleType
+
+    @property
+    def __dict__(self):
+        type(self).dict_reads += 1
+        return {"ssl": STD, "SSLContext": STD.SSLContext}
+
+
+def test_inject_leaves_objects_that_are_not_modules_alone(sslmod, monkeypatch):
+    if sslmod is STD:
+        pytest.fail("inject()/extract() exist only in sslmod")
+    impostor = _ModuleImpostor()
+    monkeypatch.setitem(sys.modules, "_sslmod_tests_impostor.lib", impostor)
+    try:
+        sslmod.inject()
+        assert sys.modules["ssl"] is sslmod.ssl
+    finally:
+        sslmod.extract()
+    assert sys.modules["ssl"] is STD
+    assert _ModuleImpostor.dict_reads == 0

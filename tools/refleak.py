@@ -24,6 +24,28 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 
+def module_namespaces():
+    """The __dict__ of every true module in sys.modules.
+
+    sys.modules may hold other objects, whose ``__dict__`` is whatever
+    their type makes of it: cffi's ``Lib`` objects (cryptography registers
+    ``_openssl.lib``) build a fresh dict on each ``lib.__dict__``, and that
+    getter leaks a reference to every integer constant (565 of them for
+    cryptography's bindings, on cffi 2.1.1).  Reading it after each run
+    made the measurement itself leak, in every module that ran after the
+    first import of cryptography.  Such objects are skipped, and never
+    touched: type() is asked, not isinstance(), since a Lib answers
+    ``__class__`` with ModuleType."""
+    import types
+    namespaces = []
+    for module in list(sys.modules.values()):
+        if issubclass(type(module), types.ModuleType):
+            namespace = vars(module)
+            if isinstance(namespace, dict):
+                namespaces.append(namespace)
+    return namespaces
+
+
 def clear_caches():
     """Empty the caches that grow on their own without any leak, so that
     they do not hide (or fake) one."""
@@ -42,15 +64,15 @@ def clear_caches():
         fn()
     # ABCs remember which classes they were asked about.
     import abc
-    for module in list(sys.modules.values()):
-        for value in list(getattr(module, "__dict__", {}).values()):
+    for namespace in module_namespaces():
+        for value in list(namespace.values()):
             if isinstance(value, abc.ABCMeta):
                 try:
                     abc._reset_caches(value)
                 except (AttributeError, TypeError):
                     pass
-    for module in list(sys.modules.values()):
-        registry = getattr(module, "__warningregistry__", None)
+    for namespace in module_namespaces():
+        registry = namespace.get("__warningregistry__")
         if isinstance(registry, dict):
             registry.clear()
     sys._clear_type_cache()
