@@ -65,7 +65,8 @@ asn1obj_tuple(const ASN1_OBJECT *obj)
         PyErr_SetString(PyExc_ValueError, "object identifier is too long");
         goto done;
     }
-    res = Py_BuildValue("(izzs)", nid, OBJ_nid2sn(nid), OBJ_nid2ln(nid), oid);
+    /* Some NIDs (AES-256-SIV ...) have no OID: None, not "". */
+    res = Py_BuildValue("(izzz)", nid, OBJ_nid2sn(nid), OBJ_nid2ln(nid), len > 0 ? oid : NULL);
 done:
     return res;
 }

@@ -117,7 +117,8 @@ def test_client_resumes_with_gnutls_ticket(std, impl, version):
                 reused1 = s.session_reused
             with cu.connect(ctx, (gu.HOST, port), session=session) as s:
                 s.sendall(b"two\n")
-                return {"first": first, "second": recv_line(s), "reused": (reused1, s.session_reused),
+                return {"first": first, "second": recv_line(s),
+                        "reused": (reused1, s.session_reused),
                         "had_ticket": session.has_ticket}
     ref = cu.check_same(scenario, std, impl)
     assert ref[0] == "ok", ref

@@ -1627,7 +1627,8 @@ context_set_ecdh_curve(sslmod_context *self, PyObject *arg)
     }
 #endif
     if (!SSL_CTX_set1_groups(self->ctx, &nid, 1)) {
-        SSLMOD_RAISE_QUEUE(self->state, "cannot set the curve");
+        /* OpenSSL 3.0 queues no error for a NID that is no group ("RSA"). */
+        SSLMOD_RAISE_QUEUE(self->state, "unknown error");
         goto done;
     }
     res = Py_NewRef(Py_None);
