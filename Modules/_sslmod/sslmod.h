@@ -162,11 +162,12 @@ typedef struct sslmod_context {
      * which copy them.  Never held while calling Python or waiting for
      * the GIL, so it may be waited for with the GIL held. */
     PyThread_type_lock keys_lock;
-    /* The cipher string in force (PyMem_Malloc'd), changed with the GIL.
-     * OpenSSL reads an SSL_CTX's cipher list during every handshake of an
-     * SSL without its own, and SSL_CTX_set_cipher_list frees it: so each
-     * connection gets its own list, built from this string. */
-    char *ciphers;
+    /* The cipher string in force (bytes), replaced with the GIL.  OpenSSL
+     * reads an SSL_CTX's cipher list during every handshake of an SSL
+     * without its own, and SSL_CTX_set_cipher_list frees it: so each
+     * connection gets its own list, built from this string (without the
+     * GIL, holding a reference). */
+    PyObject *ciphers;
     unsigned int installed;        /* SSLMOD_CB_* installed on ctx (never reset) */
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
