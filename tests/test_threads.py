@@ -21,7 +21,7 @@ import textwrap
 
 import pytest
 
-from conftest import CERTS_DIR, IMPLS, beyond_stdlib
+from conftest import CERTS_DIR, IMPLS, beyond_stdlib, load_impl
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHILD_TIMEOUT = 110          # pytest-timeout is 120 s per test
@@ -362,6 +362,92 @@ def test_sixteen_threads_share_one_context(impl, tmp_path):
     assert counts["bytes"] > 0, counts
     assert counts["mutations"] > 0 and counts["reads"] > 0, counts
     assert counts["sni"] > 0 and counts["msg"] > 0, counts
+
+
+def cipher_swaps(ssl, seconds=2.0, workers=4):
+    """WORKERS threads handshake (MemoryBIO pairs) with one client and one
+    server context while another thread keeps calling set_ciphers() on
+    both, and on a third context that the server's SNI callback moves
+    every other connection to.  OpenSSL reads a context's cipher list all
+    through a handshake, and set_ciphers() frees it.  Returns counters;
+    failed handshakes are listed in "errors"."""
+    import threading
+    import time
+
+    cctx, sctx, other = _client_ctx(ssl), _server_ctx(ssl), _server_ctx(ssl)
+    # Long lists: OpenSSL walks them while building and answering a hello.
+    choices = ["ALL:@SECLEVEL=0", "ALL:!aNULL:@STRENGTH", "HIGH:!aNULL:!MD5"]
+    end = time.monotonic() + seconds
+    counts = {"handshakes": 0, "swaps": 0, "moved": 0}
+    errors = []
+    lock = threading.Lock()
+
+    def sni(sslobj, name, context):
+        if counts["handshakes"] % 2:
+            sslobj.context = other
+            counts["moved"] += 1      # approximate: no lock here
+
+    sctx.sni_callback = sni
+
+    def worker():
+        while time.monotonic() < end:
+            exc = _Pair(ssl, cctx, sctx).handshake()
+            with lock:
+                if exc is not None:
+                    errors.append(repr(exc))
+                counts["handshakes"] += 1
+
+    def swapper():
+        n = 0
+        while time.monotonic() < end:
+            for k, ctx in enumerate((cctx, sctx, other)):
+                ctx.set_ciphers(choices[(n + k) % 3])
+            n += 1
+            counts["swaps"] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    threads.append(threading.Thread(target=swapper, daemon=True))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max(0.1, end + 30 - time.monotonic()))
+    return {"counts": counts, "errors": errors[:5], "nerrors": len(errors),
+            "stuck": sum(t.is_alive() for t in threads)}
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_set_ciphers_while_handshaking(impl):
+    """set_ciphers() on contexts that other threads are handshaking with
+    (one of them reached through an SNI callback that switches the
+    connection's context): no crash, and every handshake succeeds, since
+    every cipher string leaves a cipher both ends share."""
+    beyond_stdlib(impl, "it reads the cipher list that set_ciphers() frees")
+    result = run_scenario("cipher_swaps", impl)
+    counts = result["counts"]
+    assert result["stuck"] == 0, result
+    assert result["nerrors"] == 0, result
+    assert counts["handshakes"] >= 10 and counts["swaps"] >= 10, counts
+    assert counts["moved"] > 0, counts
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_connection_keeps_the_ciphers_it_was_made_with(impl):
+    """What makes set_ciphers() safe while handshakes run: each connection
+    has its own copy of the cipher list, taken when it is made, like every
+    other setting copied from the context.  (The stdlib's connections read
+    the context's list, which set_ciphers() frees, during the handshake.)"""
+    beyond_stdlib(impl, "its connections read the context's cipher list")
+    ssl = load_impl(impl)
+    cctx, sctx = _client_ctx(ssl), _server_ctx(ssl)
+    cctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    cctx.set_ciphers("ECDHE+AESGCM")
+    pair = _Pair(ssl, cctx, sctx)
+    cctx.set_ciphers("ECDHE+CHACHA20")
+    assert pair.handshake() is None
+    assert "GCM" in pair.c.cipher()[0], pair.c.cipher()
+    later = _Pair(ssl, cctx, sctx)
+    assert later.handshake() is None
+    assert "CHACHA20" in later.c.cipher()[0], later.c.cipher()
 
 
 # ---------------------------------------------------------------------------

@@ -594,7 +594,7 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
         PyErr_NoMemory();
         goto error;
     }
-    self->ssl = SSL_new(ctx->ctx);
+    self->ssl = sslmod_context_new_ssl(ctx);
     if (self->ssl == NULL) {
         SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
         goto error;
@@ -1333,7 +1333,7 @@ conn_set_context(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
     }
     /* Typically called by an SNI callback to serve another certificate. */
     taken = lock_gil(self);   /* re-entrant: an SNI callback runs under it */
-    ok = SSL_set_SSL_CTX(self->ssl, ((sslmod_context *)value)->ctx) != NULL;
+    ok = sslmod_context_attach((sslmod_context *)value, self->ssl);
     unlock(self, taken);
     if (!ok) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot switch the SSLContext");

@@ -165,6 +165,28 @@ protocol_method(int protocol)
     return method;
 }
 
+/* Make LIST the context's cipher string: into the SSL_CTX (for
+ * get_ciphers and as the template), and kept for the connections made
+ * from now on (sslmod_context_new_ssl).  0, or -1 with an exception. */
+static int
+set_cipher_string(sslmod_context *self, const char *list)
+{
+    PyObject *copy = PyBytes_FromString(list);
+
+    if (copy == NULL) {
+        return -1;
+    }
+    if (!SSL_CTX_set_cipher_list(self->ctx, list)) {
+        /* The stdlib raises a bare SSLError with just this text. */
+        ERR_clear_error();
+        PyErr_SetString(self->state->SSLError, "No cipher can be selected.");
+        Py_DECREF(copy);
+        return -1;
+    }
+    Py_XSETREF(self->ciphers, copy);
+    return 0;
+}
+
 /* Apply the stdlib's defaults for PROTOCOL to a new SSL_CTX. */
 static int
 context_configure(sslmod_context *self)
@@ -203,9 +225,7 @@ context_configure(sslmod_context *self)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     }
 
-    if (!SSL_CTX_set_cipher_list(ctx, SSLMOD_DEFAULT_CIPHERS)) {
-        ERR_clear_error();
-        PyErr_SetString(self->state->SSLError, "No cipher can be selected.");
+    if (set_cipher_string(self, SSLMOD_DEFAULT_CIPHERS) < 0) {
         goto done;
     }
 
@@ -334,6 +354,7 @@ context_dealloc(sslmod_context *self)
         PyThread_free_lock(self->keys_lock);
     }
     PyMem_Free(self->alpn_protocols);
+    Py_XDECREF(self->ciphers);
     for (int i = 0; i < self->n_retired_stores; i++) {
         X509_STORE_free(self->retired_stores[i]);
     }
@@ -1005,6 +1026,68 @@ done:
     return res;
 }
 
+/* ---- making connections ------------------------------------------- */
+
+/* Take keys_lock with the GIL held.  Its holders never wait for the GIL,
+ * so waiting is safe; the GIL is let go meanwhile, as loading a
+ * certificate file may take a while. */
+static void
+keys_lock_acquire(sslmod_context *self)
+{
+    if (!PyThread_acquire_lock(self->keys_lock, NOWAIT_LOCK)) {
+        Py_BEGIN_ALLOW_THREADS
+        PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+        Py_END_ALLOW_THREADS
+    }
+}
+
+/* Give SSL its own cipher list, built from CTX's string.  That costs
+ * about 0.1 ms and reads nothing a setter changes (SSL_CTX method tables,
+ * the SSL's own TLS 1.3 list and security level): done without the GIL. */
+static int
+own_cipher_list(sslmod_context *ctx, SSL *ssl)
+{
+    PyObject *list = Py_NewRef(ctx->ciphers);   /* set_ciphers may replace it */
+    int ok;
+
+    Py_BEGIN_ALLOW_THREADS
+    ok = SSL_set_cipher_list(ssl, PyBytes_AS_STRING(list));
+    Py_END_ALLOW_THREADS
+    Py_DECREF(list);
+    return ok;
+}
+
+/* What SSL_new and SSL_set_SSL_CTX copy from the SSL_CTX is changed by
+ * setters that hold the GIL, as we do here, or by load_cert_chain under
+ * keys_lock.  The cipher list is not copied by OpenSSL: an SSL without its
+ * own reads the SSL_CTX's all through the handshake, so it gets its own. */
+SSL *
+sslmod_context_new_ssl(sslmod_context *ctx)
+{
+    SSL *ssl;
+
+    keys_lock_acquire(ctx);
+    ssl = SSL_new(ctx->ctx);
+    PyThread_release_lock(ctx->keys_lock);
+    if (ssl != NULL && !own_cipher_list(ctx, ssl)) {
+        SSL_free(ssl);
+        ssl = NULL;
+    }
+    return ssl;
+}
+
+int
+sslmod_context_attach(sslmod_context *ctx, SSL *ssl)
+{
+    int ok;
+
+    keys_lock_acquire(ctx);
+    ok = SSL_set_SSL_CTX(ssl, ctx->ctx) != NULL;
+    PyThread_release_lock(ctx->keys_lock);
+    /* As if the SSL had been made from CTX: its ciphers from now on. */
+    return ok && own_cipher_list(ctx, ssl);
+}
+
 /* ---- the trust store (shared through truststore.c) ----------------- */
 
 /* Make STORE the context's store.  The old one stays alive until the
@@ -1437,10 +1520,7 @@ context_set_ciphers(sslmod_context *self, PyObject *arg)
     if (!PyArg_Parse(arg, "s:set_ciphers", &list)) {
         return NULL;
     }
-    if (!SSL_CTX_set_cipher_list(self->ctx, list)) {
-        /* The stdlib raises a bare SSLError with just this text. */
-        ERR_clear_error();
-        PyErr_SetString(self->state->SSLError, "No cipher can be selected.");
+    if (set_cipher_string(self, list) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;

@@ -158,8 +158,16 @@ typedef struct sslmod_context {
     BIO *keylog_bio;               /* append-mode file BIO, or NULL */
     PyThread_type_lock keylog_lock;/* always allocated */
     /* Serialises load_cert_chain's changes to the certificate and key of
-     * the SSL_CTX; taken without the GIL, never while calling Python. */
+     * the SSL_CTX (made without the GIL) with SSL_new and SSL_set_SSL_CTX,
+     * which copy them.  Never held while calling Python or waiting for
+     * the GIL, so it may be waited for with the GIL held. */
     PyThread_type_lock keys_lock;
+    /* The cipher string in force (bytes), replaced with the GIL.  OpenSSL
+     * reads an SSL_CTX's cipher list during every handshake of an SSL
+     * without its own, and SSL_CTX_set_cipher_list frees it: so each
+     * connection gets its own list, built from this string (without the
+     * GIL, holding a reference). */
+    PyObject *ciphers;
     unsigned int installed;        /* SSLMOD_CB_* installed on ctx (never reset) */
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
@@ -317,6 +325,14 @@ int sslmod_context_setup(PyObject *module, sslmod_state *st);
     "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
 #  endif
 #endif
+
+/* A new SSL for a connection on CTX, with its own copy of every part of
+ * the SSL_CTX that a setter may replace while handshakes run (see
+ * sslmod_context.ciphers).  NULL with the OpenSSL error queue set. */
+SSL *sslmod_context_new_ssl(sslmod_context *ctx);
+/* Move SSL (its caller holds the connection's lock) to CTX, as an SNI
+ * callback does, on the same terms.  1 ok, 0 with the queue set. */
+int sslmod_context_attach(sslmod_context *ctx, SSL *ssl);
 
 /* ------------------------------------------------------------------ */
 /* connection.c: the _SSLSocket type.                                   */
