@@ -40,6 +40,9 @@ except ImportError:
 # Code that reaches for ssl._ssl gets the core that backs this module.
 _ssl = _sslmod
 
+# The C halves of SSLObject and SSLSocket (their data path).
+_SSLObjectBase, _SSLSocketBase = _sslmod._datapath_bases()
+
 _PY = sys.version_info[:2]
 
 # Feature flags come straight from the core.
@@ -464,7 +467,7 @@ def _no_public_constructor(factory):
     return __init__
 
 
-class SSLObject(_sslmod._SSLObjectBase):
+class SSLObject(_SSLObjectBase):
     """A TLS connection over a pair of MemoryBIOs, with no socket of its own.
 
     The caller moves the bytes between the BIOs and the network (asyncio
@@ -649,7 +652,7 @@ def _check_wrap_request(sock, context, server_side, server_hostname, session):
         raise ValueError("check_hostname requires server_hostname")
 
 
-class SSLSocket(socket, _sslmod._SSLSocketBase):
+class SSLSocket(socket, _SSLSocketBase):
     """A socket.socket carrying TLS.  Made by SSLContext.wrap_socket().
 
     The data path (read, write, recv, recv_into, send, sendall, pending,

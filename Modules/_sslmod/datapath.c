@@ -379,7 +379,8 @@ static PyType_Slot obj_slots[] = {
 static PyType_Spec obj_spec = {
     .name = "sslmod._sslmod._SSLObjectBase",
     .basicsize = sizeof(sslobject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC
+             | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = obj_slots,
 };
 
@@ -890,21 +891,46 @@ static PyType_Slot sock_slots[] = {
 static PyType_Spec sock_spec = {
     .name = "sslmod._sslmod._SSLSocketBase",
     .basicsize = 0,     /* _socket.socket's layout, nothing added */
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = sock_slots,
+};
+
+/* _datapath_bases(): (_SSLObjectBase, _SSLSocketBase) for Lib/ssl.py.
+ * Not module attributes: the module's types are exactly _ssl's. */
+static PyObject *
+datapath_bases(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    sslmod_state *st = (sslmod_state *)PyModule_GetState(module);
+    return PyTuple_Pack(2, (PyObject *)st->sslobject_base, (PyObject *)st->sslsocket_base);
+}
+
+static PyMethodDef datapath_functions[] = {
+    {"_datapath_bases", datapath_bases, METH_NOARGS,
+     "_datapath_bases($module, /)\n--\n\n"
+     "The C bases of ssl.SSLObject and ssl.SSLSocket."},
+    {NULL, NULL, 0, NULL},
 };
 
 int
 sslmod_datapath_setup(PyObject *module, sslmod_state *st)
 {
+    PyObject *bases = NULL;
+    int rc = -1;
+
     st->sslobject_base = (PyTypeObject *)PyType_FromModuleAndSpec(module, &obj_spec, NULL);
-    if (st->sslobject_base == NULL || PyModule_AddType(module, st->sslobject_base) < 0) {
-        return -1;
+    if (st->sslobject_base == NULL) {
+        goto done;
     }
-    st->sslsocket_base = (PyTypeObject *)PyType_FromModuleAndSpec(module, &sock_spec,
-                                                                   st->socket_type);
+    bases = PyTuple_Pack(1, st->socket_type);    /* 3.9 wants a tuple */
+    if (bases == NULL) {
+        goto done;
+    }
+    st->sslsocket_base = (PyTypeObject *)PyType_FromModuleAndSpec(module, &sock_spec, bases);
     if (st->sslsocket_base == NULL) {
-        return -1;
+        goto done;
     }
-    return PyModule_AddType(module, st->sslsocket_base);
+    rc = PyModule_AddFunctions(module, datapath_functions);
+done:
+    Py_XDECREF(bases);
+    return rc;
 }
