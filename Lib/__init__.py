@@ -6,7 +6,7 @@
 sslmod; ``sslmod.extract()`` undoes it.  ``sslmod._sslmod`` is the C core,
 usable as the interpreter's ``_ssl``.
 """
-__version__ = "0.1.0"
+from ._version import __version__
 
 from ._inject import inject, extract
 

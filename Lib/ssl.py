@@ -49,13 +49,15 @@ _PY = sys.version_info[:2]
 from ._sslmod import (  # noqa: E402
     HAS_ALPN, HAS_ECDH, HAS_NPN, HAS_PSK, HAS_SNI, HAS_SSLv2, HAS_SSLv3,
     HAS_TLS_UNIQUE, HAS_TLSv1, HAS_TLSv1_1, HAS_TLSv1_2, HAS_TLSv1_3,
+    HAS_PHA, HAS_PSK_TLS13,    # 3.14's and 3.15's, on every interpreter (issue 9)
 )
 HAS_NEVER_CHECK_COMMON_NAME = hasattr(_sslmod, "HOSTFLAG_NEVER_CHECK_SUBJECT")
 
 socket_error = OSError
 CertificateError = SSLCertVerificationError
 
-CHANNEL_BINDING_TYPES = ["tls-unique"]
+# "tls-exporter" (RFC 9266) is sslmod's addition (issue 9).
+CHANNEL_BINDING_TYPES = ["tls-unique", "tls-exporter"]
 PEM_HEADER = "-----BEGIN CERTIFICATE-----"
 PEM_FOOTER = "-----END CERTIFICATE-----"
 _RESTRICTED_SERVER_CIPHERS = _DEFAULT_CIPHERS
@@ -187,6 +189,19 @@ class TLSVersion(_IntEnum):
     TLSv1_2 = _sslmod.PROTO_TLSv1_2
     TLSv1_3 = _sslmod.PROTO_TLSv1_3
     MAXIMUM_SUPPORTED = _sslmod.PROTO_MAXIMUM_SUPPORTED
+
+
+class OCSPMode(_IntEnum):
+    """What a client asks of OCSP stapling (SSLContext.ocsp_stapling): beyond
+    the stdlib (issue 9)."""
+    OCSP_NONE = _sslmod.OCSP_NONE          # ask for no staple (the default)
+    OCSP_OPTIONAL = _sslmod.OCSP_OPTIONAL  # ask; verify a staple if one comes
+    OCSP_REQUIRED = _sslmod.OCSP_REQUIRED  # ask; fail without a valid staple
+
+
+OCSP_NONE = OCSPMode.OCSP_NONE
+OCSP_OPTIONAL = OCSPMode.OCSP_OPTIONAL
+OCSP_REQUIRED = OCSPMode.OCSP_REQUIRED
 
 
 
@@ -405,6 +420,18 @@ class SSLContext(_SSLContext):
         flags = self._host_flags
         self._host_flags = (flags & ~never) if value else (flags | never)
 
+    # -- beyond the stdlib (issue 9): OCSP stapling, client side ---------------
+
+    @property
+    def ocsp_stapling(self):
+        """OCSP_NONE (no staple asked for), OCSP_OPTIONAL (a staple is asked for
+        and verified if sent) or OCSP_REQUIRED (a verified staple is needed)."""
+        return OCSPMode(_SSLContext.ocsp_stapling.__get__(self))
+
+    @ocsp_stapling.setter
+    def ocsp_stapling(self, value):
+        _SSLContext.ocsp_stapling.__set__(self, value)
+
     @property
     def _msg_callback(self):
         """Debug hook: CALLBACK(conn, direction, version, content_type, msg_type, data)
@@ -519,6 +546,30 @@ class SSLObject(_SSLObjectBase):
     def get_unverified_chain(self):
         """The certificate chain the peer sent, as DER."""
         return _der_chain(self._sslobj.get_unverified_chain())
+
+    # -- beyond the stdlib (issue 9) ---------------------------------------
+
+    def export_keying_material(self, label, length, context=None):
+        """LENGTH bytes of keying material exported under LABEL (str or bytes)
+        and CONTEXT (bytes, or None for none), RFC 5705 / RFC 8446 7.5.
+        ValueError before the handshake has completed."""
+        return self._sslobj.export_keying_material(label, length, context)
+
+    def group(self):
+        """The key-agreement group of the handshake (e.g. "x25519"), or None."""
+        return self._sslobj.group()
+
+    def client_sigalg(self):
+        """The signature algorithm of the client's certificate authentication, or None."""
+        return self._sslobj.client_sigalg()
+
+    def server_sigalg(self):
+        """The signature algorithm the server signed the handshake with, or None."""
+        return self._sslobj.server_sigalg()
+
+    def ocsp_response(self):
+        """The OCSP response stapled to the handshake (DER bytes), or None."""
+        return self._sslobj.ocsp_response()
 
     selected_npn_protocol = _npn_gone
     unwrap = _delegate("shutdown", doc="Start or finish the TLS shutdown (close_notify).")
@@ -902,6 +953,38 @@ class SSLSocket(socket, _SSLSocketBase):
 
     get_verified_chain = SSLObject.get_verified_chain
     get_unverified_chain = SSLObject.get_unverified_chain
+
+    # -- beyond the stdlib (issue 9) ---------------------------------------
+
+    def export_keying_material(self, label, length, context=None):
+        """LENGTH bytes of keying material exported under LABEL (str or bytes)
+        and CONTEXT (bytes, or None for none), RFC 5705 / RFC 8446 7.5.
+        ValueError before the handshake has completed."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("keying material cannot be exported before the "
+                             "handshake has completed")
+        return self._sslobj.export_keying_material(label, length, context)
+
+    def group(self):
+        """The key-agreement group of the handshake (e.g. "x25519"), or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.group()
+
+    def client_sigalg(self):
+        """The signature algorithm of the client's certificate authentication, or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.client_sigalg()
+
+    def server_sigalg(self):
+        """The signature algorithm the server signed the handshake with, or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.server_sigalg()
+
+    def ocsp_response(self):
+        """The OCSP response stapled to the handshake (DER bytes), or None."""
+        self._checkClosed()
+        return None if self._sslobj is None else self._sslobj.ocsp_response()
     selected_npn_protocol = _npn_gone
 
     def shared_ciphers(self):
@@ -1053,6 +1136,13 @@ def PEM_cert_to_DER_cert(pem_cert_string):
 DefaultVerifyPaths = namedtuple(
     "DefaultVerifyPaths",
     "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env openssl_capath")
+
+
+def get_sigalgs():
+    """The TLS signature algorithms OpenSSL implements (needs OpenSSL 3.4;
+    NotImplementedError before, as in Python 3.15).  Beyond the stdlib of
+    Pythons before 3.15 (issue 9)."""
+    return _sslmod.get_sigalgs()
 
 
 def get_default_verify_paths():

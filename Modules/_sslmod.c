@@ -65,7 +65,8 @@ asn1obj_tuple(const ASN1_OBJECT *obj)
         PyErr_SetString(PyExc_ValueError, "object identifier is too long");
         goto done;
     }
-    res = Py_BuildValue("(izzs)", nid, OBJ_nid2sn(nid), OBJ_nid2ln(nid), oid);
+    /* Some NIDs (AES-256-SIV ...) have no OID: None, not "". */
+    res = Py_BuildValue("(izzz)", nid, OBJ_nid2sn(nid), OBJ_nid2ln(nid), len > 0 ? oid : NULL);
 done:
     return res;
 }
@@ -281,6 +282,9 @@ static PyMethodDef sslmod_functions[] = {
      "get_default_verify_paths($module, /)\n--\n\n"
      "Return (cafile env var, default cafile, capath env var, default capath)\n"
      "as compiled into OpenSSL."},
+    {"get_sigalgs", sslmod_groups_get_sigalgs, METH_NOARGS,
+     "get_sigalgs($module, /)\n--\n\n"
+     "List the TLS signature algorithms OpenSSL implements (needs OpenSSL 3.4)."},
     {"_test_decode_cert", sslmod_test_decode_cert, METH_O,
      "_test_decode_cert($module, path, /)\n--\n\n"
      "Decode the PEM certificate in path into the dict getpeercert() returns."},
@@ -384,6 +388,9 @@ static const sslmod_const int_constants[] = {
     C("PROTO_TLSv1_3", TLS1_3_VERSION),
     C("ENCODING_PEM", 1),
     C("ENCODING_DER", 2),
+    C("OCSP_NONE", SSLMOD_OCSP_NONE),          /* ocsp.c (issue 9) */
+    C("OCSP_OPTIONAL", SSLMOD_OCSP_OPTIONAL),
+    C("OCSP_REQUIRED", SSLMOD_OCSP_REQUIRED),
     {NULL, 0},
 };
 
@@ -412,6 +419,11 @@ static const sslmod_const bool_constants[] = {
     C("HAS_TLSv1_2", 1),
     C("HAS_TLSv1_3", 1),
     C("HAS_PSK", 1),
+    /* 3.14's and 3.15's flags (issue 9): TLS 1.3 post-handshake client
+     * authentication, and external PSKs in TLS 1.3 (RFC 9258) through the
+     * PSK callbacks; OpenSSL 3 has both unless built without PSK. */
+    C("HAS_PHA", 1),
+    C("HAS_PSK_TLS13", SSLMOD_HAS_PSK_TLS13),
     {NULL, 0},
 };
 #undef C

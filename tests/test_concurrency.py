@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import same, stdlib_raises
+from conftest import beyond_stdlib, same, stdlib_raises
 from connutil import (Background, Server, TIMEOUT, capture, client_context,
                       connect, describe_exc, server_context)
 
@@ -186,6 +186,56 @@ def test_reader_and_writer_threads(impl, timeout):
     assert (got, echo_hash) == (TOTAL, sent_hash)
 
 
+@pytest.mark.parametrize("timeout", [None, 30.0], ids=TIMEOUT_IDS)
+def test_one_thread_at_a_time_inside_openssl(impl, impl_name, timeout):
+    """The audit's reader+writer scenario (repros/repro_threads_rw.py) made
+    deterministic.  Corruption needs both threads inside OpenSSL's SSL at
+    the same moment, which a loaded machine rarely schedules; so the msg
+    callback, which OpenSSL calls from inside SSL_read/SSL_write for every
+    record, lingers a little and records whether another thread was inside
+    the same connection meanwhile.  Serialised calls never overlap."""
+    beyond_stdlib(impl_name, "its SSL calls on one connection are not serialised")
+    guard = threading.Lock()
+    state = {"inside": None, "overlaps": 0, "records": 0}
+
+    def linger(conn, direction, version, content_type, msg_type, data):
+        me = threading.get_ident()
+        with guard:
+            if state["inside"] not in (None, me):
+                state["overlaps"] += 1
+            outer, state["inside"] = state["inside"], me
+        time.sleep(0.001)
+        with guard:
+            state["inside"] = outer
+            state["records"] += 1
+
+    cctx = client_context(impl)
+    cctx._msg_callback = linger
+    count, size = 300, 1000
+    with Server(server_context(impl), _echo_server, timeout=60) as srv:
+        c = connect(cctx, srv.addr)
+        c.settimeout(timeout)
+
+        def reader():
+            got = 0
+            while got < count * size:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += len(d)
+            return got
+
+        rd = Background(reader)
+        for _ in range(count):
+            c.sendall(b"y" * size)
+        got = rd.result(60)
+        c.shutdown(socket.SHUT_WR)
+        c.close()
+    assert got == count * size
+    assert state["records"] > count
+    assert state["overlaps"] == 0
+
+
 def test_peer_info_while_reading(impl):
     """cipher(), version(), pending() and getpeercert() do not wait for a
     reader blocked on the socket: the lock is never held while waiting."""
@@ -232,7 +282,8 @@ def test_read_write_byte_sized_buffers(impl):
 
 @pytest.mark.parametrize("call", [
     "read()", "read(1, bytearray(1), 3)", "read('x')", "read(1.0)", "read(2**63)",
-    "read(2**31, bytearray(1))", "read(None)", "read(1, b'')", "read(1, None)", "read(-1)", "read(x=1)",
+    "read(2**31, bytearray(1))", "read(None)", "read(1, b'')", "read(1, None)", "read(-1)",
+    "read(x=1)",
     "write()", "write(1)", "write('s')", "write(b'', b'')", "write(b=b'')",
     "pending(1)", "cipher(1)", "version(1)", "selected_alpn_protocol(1)",
     "shutdown(1)", "do_handshake(1)", "getpeercert(1, 2)", "getpeercert(binary_form=True)",

@@ -725,8 +725,9 @@ def test_load_dh_params_bad(impl, arg, exc):
     same(lambda ssl: server(ssl).load_dh_params(arg), impl, raises=exc)
 
 
-@pytest.mark.parametrize("curve", ["prime256v1", "secp384r1", "secp521r1", b"prime256v1",
-                                   "X25519"])
+# X25519 is left out: 3.9 and 3.10 refuse it (CPython gh-77063), sslmod
+# takes it on every interpreter (issue 9; tests/test_groups.py).
+@pytest.mark.parametrize("curve", ["prime256v1", "secp384r1", "secp521r1", b"prime256v1"])
 def test_set_ecdh_curve(impl, curve):
     scenario = lambda ssl: server(ssl).set_ecdh_curve(curve)
     same(scenario, impl, raises=stdlib_raises(scenario))

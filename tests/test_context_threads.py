@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import CERTS, load_impl
+from conftest import CERTS
 
 PASSWORD = b"somepass"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -323,7 +323,7 @@ def test_keylog_setter_race(impl, tmp_path):
     assert open_now == 1
     ctx.keylog_filename = None
     assert sum(len(fds_to(n)) for n in names) == 0
-    del ctx
+    ctx = None
     gc.collect()
     assert [sys.getrefcount(n) for n in names] == base
 
@@ -407,7 +407,7 @@ def test_msg_callback_set_after_connection_made(impl):
     # though sslmod's C callback stays installed (as in the stdlib, where
     # SSL_new copies the pointer).
     def scenario(ssl):
-        sctx, cctx = server_ctx(ssl), client_ctx(ssl)
+        cctx = client_ctx(ssl)
         calls = []
         cctx._msg_callback = lambda *a: calls.append(1)
         cctx._msg_callback = None

@@ -135,7 +135,8 @@ def test_file_rewritten_between_loads(impl, tmp_path):
         os.replace(tmp, path)
         third = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
         third.load_verify_locations(str(path))
-        return [store_view(x) for x in (first, second, third)], verdict(mod, first), verdict(mod, third)
+        views = [store_view(x) for x in (first, second, third)]
+        return views, verdict(mod, first), verdict(mod, third)
     same(scenario, impl)
 
 

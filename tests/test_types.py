@@ -21,7 +21,7 @@ import textwrap
 
 import pytest
 
-from conftest import CERTS, load_sslmod_core, normalize
+from conftest import load_sslmod_core, normalize
 
 STD_CORE = sys.modules["_ssl"]
 EXCEPTIONS = ("SSLError", "SSLCertVerificationError", "SSLZeroReturnError",

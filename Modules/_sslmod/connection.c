@@ -129,6 +129,26 @@ unlock(sslmod_conn *self, int taken)
     }
 }
 
+/* The same three for the files that add connection methods of their own
+ * (keymaterial.c, groups.c, ocsp.c). */
+int
+sslmod_conn_lock_nogil(sslmod_conn *self)
+{
+    return lock_nogil(self);
+}
+
+int
+sslmod_conn_lock_gil(sslmod_conn *self)
+{
+    return lock_gil(self);
+}
+
+void
+sslmod_conn_unlock(sslmod_conn *self, int taken)
+{
+    unlock(self, taken);
+}
+
 /* ---- waiting on the socket ----------------------------------------- */
 
 /* A long wait wakes up this often to see whether another thread closed
@@ -1341,6 +1361,10 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
             goto done;
         }
     }
+    if (strcmp(name, "tls-exporter") == 0) {
+        res = sslmod_keymat_channel_binding(self);   /* keymaterial.c */
+        goto done;
+    }
     if (strcmp(name, "tls-unique") != 0) {
         PyErr_Format(PyExc_ValueError, "'%s' channel binding type not implemented", name);
         goto done;
@@ -1609,6 +1633,23 @@ static PyMethodDef conn_methods[] = {
      "verify_client_post_handshake($self, /)\n--\n\n"
      "On a TLS 1.3 server, ask the client for its certificate now; it arrives\n"
      "with the next read or write."},
+    {"export_keying_material", (PyCFunction)(void (*)(void))sslmod_keymat_export,
+     METH_FASTCALL | METH_KEYWORDS,
+     "export_keying_material($self, /, label, length, context=None)\n--\n\n"
+     "Derive length bytes from the session's secrets under label (str or bytes)\n"
+     "and context (bytes, or None for no context), as RFC 5705 and RFC 8446 say."},
+    {"group", sslmod_groups_group, METH_NOARGS,
+     "group($self, /)\n--\n\n"
+     "The key-agreement group of the handshake, or None."},
+    {"client_sigalg", sslmod_groups_client_sigalg, METH_NOARGS,
+     "client_sigalg($self, /)\n--\n\n"
+     "The signature algorithm of the client's certificate authentication, or None."},
+    {"server_sigalg", sslmod_groups_server_sigalg, METH_NOARGS,
+     "server_sigalg($self, /)\n--\n\n"
+     "The signature algorithm the server signed the handshake with, or None."},
+    {"ocsp_response", sslmod_ocsp_response, METH_NOARGS,
+     "ocsp_response($self, /)\n--\n\n"
+     "The stapled OCSP response (DER bytes) of the handshake, or None."},
     {"get_verified_chain", conn_get_verified_chain, METH_NOARGS,
      "get_verified_chain($self, /)\n--\n\n"
      "The peer's chain as verification built it, leaf first, or None."},

@@ -282,6 +282,7 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (context_configure(self) < 0) {
         goto error;
     }
+    sslmod_ocsp_context_init(self);   /* ocsp.c */
     return (PyObject *)self;
 error:
     Py_XDECREF(self);
@@ -297,6 +298,7 @@ context_traverse(sslmod_context *self, visitproc visit, void *arg)
     Py_VISIT(self->keylog_filename);
     Py_VISIT(self->psk_client_callback);
     Py_VISIT(self->psk_server_callback);
+    Py_VISIT(self->ocsp_response);
     return 0;
 }
 
@@ -309,6 +311,7 @@ context_clear(sslmod_context *self)
     Py_CLEAR(self->psk_client_callback);
     Py_CLEAR(self->psk_server_callback);
     Py_CLEAR(self->psk_identity_hint);
+    Py_CLEAR(self->ocsp_response);
     return 0;
 }
 
@@ -1547,19 +1550,11 @@ context_set_ecdh_curve(sslmod_context *self, PyObject *arg)
         PyErr_Format(PyExc_ValueError, "unknown elliptic curve name %R", arg);
         goto done;
     }
-#if PY_VERSION_HEX < 0x030B0000
-    {
-        /* 3.9 and 3.10 took only elliptic curves proper, not X25519 and friends. */
-        EC_GROUP *group = EC_GROUP_new_by_curve_name(nid);
-        if (group == NULL) {
-            SSLMOD_RAISE_QUEUE(self->state, "unknown elliptic curve");
-            goto done;
-        }
-        EC_GROUP_free(group);
-    }
-#endif
+    /* X25519 and X448 too, on every interpreter (3.9 and 3.10 refuse
+     * them: CPython gh-77063; issue 9 asks for them everywhere). */
     if (!SSL_CTX_set1_groups(self->ctx, &nid, 1)) {
-        SSLMOD_RAISE_QUEUE(self->state, "cannot set the curve");
+        /* OpenSSL 3.0 queues no error for a NID that is no group ("RSA"). */
+        SSLMOD_RAISE_QUEUE(self->state, "unknown error");
         goto done;
     }
     res = Py_NewRef(Py_None);
@@ -1938,6 +1933,13 @@ context_wrap_bio(sslmod_context *self, PyObject *args, PyObject *kwargs)
                               session);
 }
 
+/* The file half of load_cert_chain, for certload.c's dispatcher. */
+PyObject *
+sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args, PyObject *kwargs)
+{
+    return context_load_cert_chain(self, args, kwargs);
+}
+
 /* ---- type --------------------------------------------------------- */
 
 static PyMethodDef context_methods[] = {
@@ -1951,12 +1953,14 @@ static PyMethodDef context_methods[] = {
      "_wrap_bio($self, /, incoming, outgoing, server_side, server_hostname=None, *,\n"
      "          owner=None, session=None)\n--\n\n"
      "Make a TLS connection object that reads from and writes to two MemoryBIOs."},
-    {"load_cert_chain", (PyCFunction)(void (*)(void))context_load_cert_chain,
+    {"load_cert_chain", (PyCFunction)(void (*)(void))sslmod_certload_load_cert_chain,
      METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain($self, /, certfile, keyfile=None, password=None)\n--\n\n"
+     "load_cert_chain($self, /, certfile=None, keyfile=None, password=None, *,\n"
+     "                certdata=None, keydata=None)\n--\n\n"
      "Use the certificate chain in certfile and the private key in keyfile\n"
-     "(default: certfile).  password decrypts the key: str, bytes or a callable\n"
-     "returning one."},
+     "(default: certfile), or, from memory, the chain in certdata and the key in\n"
+     "keydata (default: certdata): PEM str, or PEM or DER bytes.  password\n"
+     "decrypts the key: str, bytes or a callable returning one."},
     {"load_verify_locations", (PyCFunction)(void (*)(void))context_load_verify_locations,
      METH_VARARGS | METH_KEYWORDS,
      "load_verify_locations($self, /, cafile=None, capath=None, cadata=None)\n--\n\n"
@@ -1982,6 +1986,31 @@ static PyMethodDef context_methods[] = {
     {"set_ecdh_curve", (PyCFunction)context_set_ecdh_curve, METH_O,
      "set_ecdh_curve($self, name, /)\n--\n\n"
      "Use only the named elliptic curve group for key exchange."},
+    /* groups.c: 3.15's group, ciphersuite and sigalg controls */
+    {"set_groups", sslmod_groups_set_groups, METH_O,
+     "set_groups($self, groups, /)\n--\n\n"
+     "Allow these key-agreement groups, most preferred first: a colon-separated\n"
+     "string such as \"X25519:P-256\"."},
+    {"get_groups", (PyCFunction)(void (*)(void))sslmod_groups_get_groups,
+     METH_FASTCALL | METH_KEYWORDS,
+     "get_groups($self, /, *, include_aliases=False)\n--\n\n"
+     "List the key-agreement groups implemented for the context's TLS versions;\n"
+     "with include_aliases, every other name of each group too."},
+    {"set_ciphersuites", sslmod_groups_set_ciphersuites, METH_O,
+     "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
+     "Choose the TLS 1.3 cipher suites: a colon-separated list of names."},
+    {"set_client_sigalgs", sslmod_groups_set_client_sigalgs, METH_O,
+     "set_client_sigalgs($self, sigalgs, /)\n--\n\n"
+     "Choose the signature algorithms allowed for client certificate\n"
+     "authentication: a colon-separated list."},
+    {"set_server_sigalgs", sslmod_groups_set_server_sigalgs, METH_O,
+     "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
+     "Choose the signature algorithms allowed for the server's handshake\n"
+     "signature: a colon-separated list."},
+    {"set_ocsp_response", sslmod_ocsp_set_response, METH_O,
+     "set_ocsp_response($self, response, /)\n--\n\n"
+     "Server side: staple this DER OCSP response to every handshake that asks,\n"
+     "or call response(ssl_object) per handshake for bytes or None; None stops."},
     {"load_dh_params", (PyCFunction)context_load_dh_params, METH_O,
      "load_dh_params($self, path, /)\n--\n\n"
      "Use the PEM Diffie-Hellman parameters in path for DHE key exchange."},
@@ -2041,6 +2070,9 @@ static PyGetSetDef context_getset[] = {
      "server name (SNI, RFC 6066), on server contexts.  None disables it.", NULL},
     {"_msg_callback", (getter)get_msg_callback, (setter)set_msg_callback,
      "Called for every TLS protocol message sent or received, or None.", NULL},
+    {"ocsp_stapling", sslmod_ocsp_get_stapling, sslmod_ocsp_set_stapling,
+     "Client side: OCSP_NONE (no staple asked for), OCSP_OPTIONAL (a staple is\n"
+     "verified if sent) or OCSP_REQUIRED (a verified staple is needed).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

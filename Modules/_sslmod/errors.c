@@ -518,6 +518,9 @@ done:
 static PyObject *
 verify_message(sslmod_conn *conn, long result)
 {
+    if (conn->ocsp_failure != NULL) {
+        return PyUnicode_FromString(conn->ocsp_failure);   /* ocsp.c */
+    }
     if (result == X509_V_ERR_HOSTNAME_MISMATCH) {
         return PyUnicode_FromFormat(
             "Hostname mismatch, certificate is not valid for '%S'.",
@@ -606,7 +609,10 @@ plan_library(sslmod_state *st, const sslmod_errinfo *info, const sslmod_conn *co
     /* OpenSSL's own reason string reads better than ours, when there is one. */
     plan_set(plan, st->SSLError, with_ssl ? SSL_ERROR_SSL : ERR_GET_REASON(code), code,
              with_ssl && code == 0 ? "A failure in the SSL library occurred" : NULL);
-    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+    /* ocsp.c refusing a stapled response is a verification failure. */
+    if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED
+        || (reason == SSL_R_INVALID_STATUS_RESPONSE && conn != NULL
+            && conn->ocsp_failure != NULL)) {
         plan->type = st->SSLCertVerificationError;
         plan->verify_failed = conn != NULL && conn->ssl != NULL;
     }

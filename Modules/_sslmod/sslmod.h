@@ -168,6 +168,8 @@ typedef struct sslmod_context {
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
     PyObject *psk_identity_hint;   /* bytes or NULL (server side) */
+    PyObject *ocsp_response;       /* ocsp.c: bytes, callable or NULL (server side) */
+    int ocsp_mode;                 /* ocsp.c: SSLMOD_OCSP_* (client side) */
     /* The trust store (truststore.c): SSLMOD_STORE_EMPTY as SSL_CTX_new made
      * it, SHARED with other contexts (copy before changing it), or OWN. */
     int store_state;
@@ -237,6 +239,9 @@ typedef struct sslmod_conn {
      * a callback running under the lock may call back into this object. */
     PyThread_type_lock lock;
     unsigned long lock_owner;
+    /* ocsp.c: why the stapled OCSP response was refused (a static
+     * string), for errors.c's verify_message; NULL if it was not. */
+    const char *ocsp_failure;
 } sslmod_conn;
 
 /* ------------------------------------------------------------------ */
@@ -510,5 +515,73 @@ int sslmod_trust_merge(X509_STORE *dst, X509_STORE *shared, sslmod_trust_kind ki
  * certificate after good ones, or no memory: the OpenSSL queue says). */
 enum { SSLMOD_CADATA_OK = 0, SSLMOD_CADATA_EMPTY, SSLMOD_CADATA_ERROR };
 int sslmod_trust_add_cadata(X509_STORE *store, const char *data, size_t len, int pem);
+
+/* ================================================================== */
+/* Beyond the stdlib (issue 9).  Each file below has one job; context.c */
+/* and connection.c only list their methods and call a few hooks.       */
+/* ================================================================== */
+
+/* Which OpenSSL has what, decided here and nowhere else. */
+#ifdef OPENSSL_NO_PSK
+#  define SSLMOD_HAS_PSK_TLS13 0             /* HAS_PSK_TLS13 */
+#else
+#  define SSLMOD_HAS_PSK_TLS13 1
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#  define SSLMOD_HAS_GET0_GROUP_NAME 1       /* SSL_get0_group_name */
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+#  define SSLMOD_HAS_BUILTIN_SIGALGS 1       /* SSL_get1_builtin_sigalgs */
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#  define SSLMOD_HAS_SIGNATURE_NAME 1        /* SSL_get0_(peer_)signature_name */
+#  define SSLMOD_HAS_IMPLEMENTED_GROUPS 1    /* SSL_CTX_get0_implemented_groups */
+#endif
+
+/* connection.c: its connection lock, for the connection methods below
+ * (lock_nogil without the GIL, lock_gil with it; both re-entrant: 0 when
+ * this thread holds the lock already).  See sslmod_conn.lock. */
+int sslmod_conn_lock_nogil(sslmod_conn *self);
+int sslmod_conn_lock_gil(sslmod_conn *self);
+void sslmod_conn_unlock(sslmod_conn *self, int taken);
+
+/* certload.c: load_cert_chain() with certdata/keydata (from memory). */
+/* The method itself (METH_VARARGS | METH_KEYWORDS); without certdata and
+ * keydata it hands the call to the file loader below, unchanged. */
+PyObject *sslmod_certload_load_cert_chain(PyObject *self, PyObject *args,
+                                          PyObject *kwargs);
+/* context.c: the file loader (the stdlib's load_cert_chain). */
+PyObject *sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args,
+                                               PyObject *kwargs);
+
+/* keymaterial.c: RFC 5705 / RFC 8446 keying-material export. */
+/* _SSLSocket.export_keying_material(label, length, context=None)
+ * (METH_FASTCALL | METH_KEYWORDS). */
+PyObject *sslmod_keymat_export(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames);
+/* get_channel_binding("tls-exporter") (RFC 9266): 32 bytes, None before
+ * the handshake. */
+PyObject *sslmod_keymat_channel_binding(sslmod_conn *self);
+
+/* groups.c: 3.15's group, TLS 1.3 ciphersuite and sigalg controls. */
+PyObject *sslmod_groups_set_groups(PyObject *ctx, PyObject *arg);            /* METH_O */
+PyObject *sslmod_groups_get_groups(PyObject *ctx, PyObject *const *args,     /* FASTCALL|KW */
+                                   Py_ssize_t nargs, PyObject *kwnames);
+PyObject *sslmod_groups_set_ciphersuites(PyObject *ctx, PyObject *arg);      /* METH_O */
+PyObject *sslmod_groups_set_client_sigalgs(PyObject *ctx, PyObject *arg);    /* METH_O */
+PyObject *sslmod_groups_set_server_sigalgs(PyObject *ctx, PyObject *arg);    /* METH_O */
+PyObject *sslmod_groups_get_sigalgs(PyObject *module, PyObject *unused);     /* NOARGS */
+PyObject *sslmod_groups_group(PyObject *conn, PyObject *unused);             /* NOARGS */
+PyObject *sslmod_groups_client_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
+PyObject *sslmod_groups_server_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
+
+/* ocsp.c: OCSP stapling, server and client. */
+enum { SSLMOD_OCSP_NONE = 0, SSLMOD_OCSP_OPTIONAL = 1, SSLMOD_OCSP_REQUIRED = 2 };
+/* Install the status callback on a new context (once, never reset). */
+void sslmod_ocsp_context_init(sslmod_context *self);
+PyObject *sslmod_ocsp_set_response(PyObject *ctx, PyObject *arg);           /* METH_O */
+PyObject *sslmod_ocsp_get_stapling(PyObject *ctx, void *closure);
+int sslmod_ocsp_set_stapling(PyObject *ctx, PyObject *value, void *closure);
+PyObject *sslmod_ocsp_response(PyObject *conn, PyObject *unused);           /* NOARGS */
 
 #endif /* SSLMOD_H */

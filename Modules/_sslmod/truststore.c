@@ -207,6 +207,9 @@ static int
 clean_stop(int pem)
 {
     unsigned long err = ERR_peek_last_error();
+    if (err == 0) {
+        return 1;    /* nothing queued: OpenSSL saw no certificate to report on */
+    }
     if (pem) {
         return ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
     }

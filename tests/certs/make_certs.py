@@ -111,6 +111,63 @@ def openssl(*args, stdin=None):
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+RSA_PSS_CA_CONFIG = """\
+[ca]
+default_ca = leafca
+[leafca]
+database = {dir}/index.txt
+new_certs_dir = {dir}
+serial = {dir}/serial
+default_md = sha256
+policy = anything
+unique_subject = no
+[anything]
+countryName = optional
+organizationName = optional
+commonName = supplied
+[leaf]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:::1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def rsa_pss_leaf():
+    """server-rsapss.*: the localhost leaf with an RSASSA-PSS key (the key
+    itself is id-RSASSA-PSS, so TLS uses the rsa_pss_pss_* schemes),
+    issued by the intermediate CA already in this directory.  Made with
+    the openssl command (``openssl ca`` for the fixed dates), because the
+    cryptography package cannot build certificates for RSA-PSS keys.
+    Run alone with ``make_certs.py --rsa-pss``: nothing else changes."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, "ca.cnf")
+        with open(conf, "w") as f:
+            f.write(RSA_PSS_CA_CONFIG.format(dir=tmp))
+        open(os.path.join(tmp, "index.txt"), "w").close()
+        with open(os.path.join(tmp, "serial"), "w") as f:
+            f.write("%X\n" % 0x1F01)
+        csr = os.path.join(tmp, "leaf.csr")
+        cert = os.path.join(tmp, "leaf.pem")
+        openssl("genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048",
+                "-out", path("server-rsapss.key"))
+        openssl("req", "-new", "-key", path("server-rsapss.key"),
+                "-subj", "/C=XX/O=sslmod tests/CN=localhost", "-out", csr)
+        openssl("ca", "-batch", "-config", conf, "-in", csr, "-out", cert, "-notext",
+                "-cert", path("intermediate.pem"), "-keyfile", path("intermediate.key"),
+                "-startdate", "20200101000000Z", "-enddate", "21250101000000Z",
+                "-extensions", "leaf", "-preserveDN")
+        with open(cert, "rb") as f:
+            leaf_pem = f.read()
+    with open(path("intermediate.pem"), "rb") as f:
+        inter_pem = f.read()
+    write("server-rsapss.pem", leaf_pem)
+    write("server-rsapss-chain.pem", leaf_pem + inter_pem)
+
+
 def main():
     # --- the PKI: root CA -> intermediate CA -> leaves --------------------
     ca_key = rsa_key()
@@ -144,6 +201,8 @@ def main():
     leaf("server-rsa", rsa_server_key)
     leaf("server-ecdsa", ec.generate_private_key(ec.SECP256R1()))
     leaf("server-ed25519", ed25519.Ed25519PrivateKey.generate())
+    # (server-rsapss.* is made by rsa_pss_leaf() at the end, from the
+    # intermediate CA written above.)
 
     # Certificate and key in one file, as load_cert_chain(certfile) allows.
     with open(path("server-rsa.pem"), "rb") as f:
@@ -259,8 +318,102 @@ def main():
         ca_text = f.read()
     write("truncated.pem", ca_text[: len(ca_text) // 2])
     write("empty.pem", b"")
+    rsa_pss_leaf()
+    make_ocsp()
     print("wrote test files into", HERE)
 
 
+# --- OCSP (issue 9) -----------------------------------------------------------
+# Made from the committed PKI above (read back from disk), so that they can
+# be added or remade alone:  python3 tests/certs/make_certs.py ocsp
+# The responses come from `openssl ocsp` acting as a responder over an
+# index file; the two that openssl cannot make (a response whose validity
+# ended in 2010, and an unsuccessful "tryLater") come from cryptography.
+
+OCSP_RESPONDER_SERIAL = 0x3001
+
+
+def load_cert(name_):
+    with open(path(name_), "rb") as f:
+        return x509.load_pem_x509_certificate(f.read())
+
+
+def load_key(name_):
+    with open(path(name_), "rb") as f:
+        return serialization.load_pem_private_key(f.read(), None)
+
+
+def openssl_ocsp_response(index, cert, out, signer, signer_key, *extra):
+    """Ask `openssl ocsp` for CERT's status in INDEX, signed by SIGNER."""
+    req = path("ocsp-request.tmp")
+    try:
+        openssl("ocsp", "-issuer", path("intermediate.pem"), "-cert", path(cert),
+                "-no_nonce", "-reqout", req)
+        openssl("ocsp", "-index", index, "-CA", path("intermediate.pem"),
+                "-rsigner", path(signer), "-rkey", path(signer_key),
+                "-reqin", req, "-respout", path(out), "-ndays", "36500", *extra)
+    finally:
+        if os.path.exists(req):
+            os.unlink(req)
+
+
+def make_ocsp():
+    from cryptography.x509 import ocsp
+    inter, int_key = load_cert("intermediate.pem"), load_key("intermediate.key")
+
+    # A delegated responder: signed by the intermediate, EKU OCSPSigning.
+    resp_key = rsa_key()
+    responder = make_cert(name("sslmod test OCSP responder"), resp_key, inter.subject,
+                          int_key, eku=[ExtendedKeyUsageOID.OCSP_SIGNING],
+                          serial=OCSP_RESPONDER_SERIAL)
+    write("ocsp-responder.pem", pem(responder))
+    write("ocsp-responder.key", key_pem(resp_key))
+
+    # The CA database: server-rsa and wildcard good, server-ecdsa revoked.
+    def entry(cert, revoked=None):
+        subject = "".join("/%s=%s" % (
+            {NameOID.COUNTRY_NAME: "C", NameOID.ORGANIZATION_NAME: "O",
+             NameOID.COMMON_NAME: "CN"}[a.oid], a.value) for a in cert.subject)
+        return "\t".join([
+            "R" if revoked else "V", "21250101000000Z", revoked or "",
+            "%X" % cert.serial_number, "unknown", subject]) + "\n"
+    index = ("".join([entry(load_cert("server-rsa.pem")),
+                      entry(load_cert("wildcard.pem")),
+                      entry(load_cert("server-ecdsa.pem"), revoked="250101000000Z")]))
+    write("ocsp-index.txt", index.encode())
+    idx = path("ocsp-index.txt")
+
+    openssl_ocsp_response(idx, "server-rsa.pem", "ocsp-good.der",
+                          "ocsp-responder.pem", "ocsp-responder.key")
+    openssl_ocsp_response(idx, "server-rsa.pem", "ocsp-good-by-issuer.der",
+                          "intermediate.pem", "intermediate.key")
+    openssl_ocsp_response(idx, "server-ecdsa.pem", "ocsp-revoked.der",
+                          "ocsp-responder.pem", "ocsp-responder.key")
+    # Good, but for another certificate (wildcard.pem) than the server's.
+    openssl_ocsp_response(idx, "wildcard.pem", "ocsp-other-cert.der",
+                          "ocsp-responder.pem", "ocsp-responder.key")
+    # Signed by a key the CA never authorised to answer for it.
+    openssl_ocsp_response(idx, "server-rsa.pem", "ocsp-unauthorized.der",
+                          "server-ed25519.pem", "server-ed25519.key")
+
+    leaf = load_cert("server-rsa.pem")
+    builder = (ocsp.OCSPResponseBuilder()
+               .add_response(cert=leaf, issuer=inter, algorithm=hashes.SHA1(),
+                             cert_status=ocsp.OCSPCertStatus.GOOD,
+                             this_update=EXPIRED_FROM, next_update=EXPIRED_UNTIL,
+                             revocation_time=None, revocation_reason=None)
+               .responder_id(ocsp.OCSPResponderEncoding.HASH, responder)
+               .certificates([responder]))
+    write("ocsp-expired.der", builder.sign(resp_key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER))
+    write("ocsp-trylater.der", ocsp.OCSPResponseBuilder.build_unsuccessful(
+        ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(serialization.Encoding.DER))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--rsa-pss"]:
+        sys.exit(rsa_pss_leaf())
+    if sys.argv[1:] == ["ocsp"]:
+        make_ocsp()
+        sys.exit(0)
     sys.exit(main())

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Reference-leak run of the whole suite on Debian's debug CPython:
+# installs the debug interpreter (python3-dbg, or the python3.X-dbg that
+# apt knows of), builds sslmod against its headers in a fresh venv, and
+# runs tools/refleak.py (each test module WARMUP+REPEAT times, refcount and
+# allocated blocks must not grow).
+#
+#   tools/refleak.sh [-R WARMUP:REPEAT] [PYTEST ARGS...]    (default -R 3:3)
+#
+# SSLMOD_REFLEAK_PYTHON names a debug interpreter to use instead;
+# SSLMOD_REFLEAK_VENV (default /tmp/sslmod-refleak-venv) is rebuilt each run.
+# The figures go to $SSLMOD_REFLEAK_VENV/refleak.json as well.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv=${SSLMOD_REFLEAK_VENV:-/tmp/sslmod-refleak-venv}
+say() { printf 'refleak.sh: %s\n' "$*" >&2; }
+
+apt_install() {
+  [ "$(id -u)" = 0 ] || { say "need Debian packages $*; run as root"; exit 1; }
+  say "apt-get install $*"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "$@" >/dev/null
+}
+
+# The debug interpreter: Debian 12 has python3.11-dbg, Debian 13
+# python3.13-dbg; python3-dbg depends on whichever is the default.
+dbg=${SSLMOD_REFLEAK_PYTHON:-}
+if [ -z "$dbg" ]; then
+  dbg=$(ls /usr/bin/python3.[0-9]*-dbg 2>/dev/null | grep -E 'python3\.[0-9]+-dbg$' | sort -V | tail -1 || true)
+  if [ -z "$dbg" ]; then
+    if apt-cache show python3-dbg >/dev/null 2>&1 || { apt-get update -qq && apt-cache show python3-dbg >/dev/null 2>&1; }; then
+      apt_install python3-dbg
+    else
+      pkg=$(apt-cache pkgnames python3. | grep -E '^python3\.[0-9]+-dbg$' | sort -V | tail -1)
+      [ -n "$pkg" ] || { say "no python3-dbg package found"; exit 1; }
+      apt_install "$pkg"
+    fi
+    dbg=$(ls /usr/bin/python3.[0-9]*-dbg | grep -E 'python3\.[0-9]+-dbg$' | sort -V | tail -1)
+  fi
+fi
+ver=$("$dbg" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+"$dbg" -c 'import sys; sys.exit(not hasattr(sys, "gettotalrefcount"))' \
+  || { say "$dbg is not a debug build"; exit 1; }
+# venv and ensurepip for that version, the OpenSSL headers, a compiler.
+"$dbg" -c 'import ensurepip, venv' 2>/dev/null || apt_install "python$ver-venv"
+[ -f /usr/include/openssl/opensslv.h ] || apt_install libssl-dev
+command -v pkg-config >/dev/null || apt_install pkg-config
+command -v gcc >/dev/null || apt_install gcc
+say "debug interpreter: $dbg ($("$dbg" -c 'import sys; print(sys.version.split()[0])'))"
+
+rm -rf "$venv"
+"$dbg" -m venv "$venv"
+"$venv/bin/python" -m pip install -q --upgrade pip
+# Built here against the debug interpreter's own headers (python3.Xd).
+(cd "$root" && "$venv/bin/python" -m pip install -q --no-cache-dir '.[test]') \
+  > "$venv/install.log" 2>&1 || { cat "$venv/install.log" >&2; exit 1; }
+"$venv/bin/python" -c 'import sslmod._sslmod as m, sys; print("refleak.sh: built", m.__file__, file=sys.stderr)'
+
+cd "$root"
+args=("$@")
+case " ${args[*]:-} " in *" -R "*) ;; *) args=(-R 3:3 "${args[@]}");; esac
+# test_bigwrite moves 2 GiB through TLS per test: one pass takes minutes
+# on a debug build, and six passes are far outside the CI budget.
+exec "$venv/bin/python" tools/refleak.py --json "$venv/refleak.json" "${args[@]}" \
+  tests --ignore=tests/test_bigwrite.py -q
