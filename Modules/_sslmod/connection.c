@@ -896,7 +896,14 @@ read_into(sslmod_conn *self, conn_io *io, char *buf, Py_ssize_t len, size_t *cou
             read_more(self, io->fd, buf, (size_t)len, count);
         }
         if (ok && self->release_buffers) {
+            /* Only up to the first read that brings application data:
+             * that read has taken in TLS 1.3's post-handshake records,
+             * which leave the 16 KiB read buffer allocated.  Later reads
+             * leave it to SSL_MODE_RELEASE_BUFFERS, for free. */
             release_buffers(self);
+            if (*count > 0) {
+                self->release_buffers = 0;
+            }
         }
         unlock(self, taken);
         Py_END_ALLOW_THREADS

@@ -226,8 +226,9 @@ typedef struct sslmod_conn {
     int server_side;
     int handshake_done;
     int shutdown_seen_zero;
-    /* Free the SSL's buffers whenever a handshake or read leaves nothing
-     * buffered (lean idle connections); see release_buffers(). */
+    /* Free the SSL's buffers when the handshake, or a read up to the
+     * first one that brings application data, leaves nothing buffered
+     * (lean idle connections); see release_buffers() and read_into(). */
     int release_buffers;
     /* An exception raised by a Python callback while OpenSSL ran; the
      * OpenSSL call fails, and the caller re-raises this afterwards.  Never
