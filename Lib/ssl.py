@@ -40,6 +40,9 @@ except ImportError:
 # Code that reaches for ssl._ssl gets the core that backs this module.
 _ssl = _sslmod
 
+# The C halves of SSLObject and SSLSocket (their data path).
+_SSLObjectBase, _SSLSocketBase = _sslmod._datapath_bases()
+
 _PY = sys.version_info[:2]
 
 # Feature flags come straight from the core.
@@ -491,11 +494,15 @@ def _no_public_constructor(factory):
     return __init__
 
 
-class SSLObject:
+class SSLObject(_SSLObjectBase):
     """A TLS connection over a pair of MemoryBIOs, with no socket of its own.
 
     The caller moves the bytes between the BIOs and the network (asyncio
-    does this).  Made by SSLContext.wrap_bio()."""
+    does this).  Made by SSLContext.wrap_bio().
+
+    The data path (do_handshake, read, write, pending, getpeercert,
+    cipher, version, selected_alpn_protocol, session_reused) is the C
+    base's: no Python frame per call."""
 
     __init__ = _no_public_constructor("wrap_bio")
 
@@ -523,26 +530,10 @@ class SSLObject:
     session = property(lambda self: self._sslobj.session,
                        lambda self, sess: setattr(self._sslobj, "session", sess),
                        doc="The SSLSession of this connection.")
-    session_reused = property(lambda self: self._sslobj.session_reused,
-                              doc="Whether the session was reused.")
     server_side = property(lambda self: self._sslobj.server_side,
                            doc="Whether this is the server end.")
     server_hostname = property(lambda self: self._sslobj.server_hostname,
                                doc="The peer's host name (client side), or None.")
-
-    def read(self, len=1024, buffer=None):
-        """Read up to LEN bytes; into BUFFER if given (then return the count)."""
-        if buffer is None:
-            return self._sslobj.read(len)
-        return self._sslobj.read(len, buffer)
-
-    def write(self, data):
-        """Write DATA; return the number of bytes written."""
-        return self._sslobj.write(data)
-
-    def getpeercert(self, binary_form=False):
-        """The peer's certificate as a dict, or as DER bytes if BINARY_FORM."""
-        return self._sslobj.getpeercert(binary_form)
 
     def get_channel_binding(self, cb_type="tls-unique"):
         """Channel binding data of type CB_TYPE, or None before the handshake."""
@@ -581,16 +572,10 @@ class SSLObject:
         return self._sslobj.ocsp_response()
 
     selected_npn_protocol = _npn_gone
-    pending = _delegate("pending", doc="Decrypted bytes ready to be read without I/O.")
-    do_handshake = _delegate("do_handshake", doc="Run the TLS handshake.")
     unwrap = _delegate("shutdown", doc="Start or finish the TLS shutdown (close_notify).")
     verify_client_post_handshake = _delegate(
         "verify_client_post_handshake",
         doc="Ask the client for its certificate after the handshake (TLS 1.3).")
-
-    def cipher(self):
-        """(name, protocol, secret bits) of the cipher in use, or None."""
-        return self._sslobj.cipher()
 
     def shared_ciphers(self):
         """Ciphers offered by the client and usable by us, or None."""
@@ -599,14 +584,6 @@ class SSLObject:
     def compression(self):
         """The compression algorithm in use, or None."""
         return self._sslobj.compression()
-
-    def version(self):
-        """The negotiated protocol version as a string, or None."""
-        return self._sslobj.version()
-
-    def selected_alpn_protocol(self):
-        """The protocol ALPN selected, or None."""
-        return self._sslobj.selected_alpn_protocol()
 
 
 def _foreign_bio(obj):
@@ -682,10 +659,6 @@ def _byte_size(buffer):
         return view.nbytes
 
 
-def _flags_refused(self, call):
-    raise ValueError(f"non-zero flags not allowed in calls to {call}() on {self.__class__}")
-
-
 def _plain_only(name, defaults=()):
     """A socket method that only works while no TLS layer is active."""
     plain = getattr(socket, name)
@@ -730,8 +703,13 @@ def _check_wrap_request(sock, context, server_side, server_hostname, session):
         raise ValueError("check_hostname requires server_hostname")
 
 
-class SSLSocket(socket):
-    """A socket.socket carrying TLS.  Made by SSLContext.wrap_socket()."""
+class SSLSocket(socket, _SSLSocketBase):
+    """A socket.socket carrying TLS.  Made by SSLContext.wrap_socket().
+
+    The data path (read, write, recv, recv_into, send, sendall, pending,
+    cipher, version, selected_alpn_protocol) is the C base's, with the
+    checks these methods make (closed or unwrapped socket, flags, ragged
+    EOF with suppress_ragged_eofs) done there: no Python frame per call."""
 
     __init__ = _no_public_constructor("wrap_socket")
 
@@ -840,96 +818,33 @@ class SSLSocket(socket):
 
     # -- data path ---------------------------------------------------------
 
-    # A transport EOF without close_notify reads as EOF when
-    # suppress_ragged_eofs is set.  Every other error is re-raised with a bare
-    # ``raise`` in the except block: passing it to a helper that raises it
-    # would make the cycle exception -> traceback -> frame -> exception,
-    # which keeps this socket's fd open until the cyclic GC runs.
-
-    def _ragged_eof(self, exc):
-        return exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs
-
-    def read(self, len=1024, buffer=None):
-        """Read up to LEN bytes; into BUFFER if given (then return the count)."""
-        sslobj = self._sslobj
-        if sslobj is None:
-            raise ValueError("Read on closed or unwrapped SSL socket.")
-        try:
-            if buffer is None:
-                return sslobj.read(len)
-            return sslobj.read(len, buffer)
-        except SSLError as exc:
-            if self._ragged_eof(exc):
-                return b"" if buffer is None else 0
-            raise
-
-    def write(self, data):
-        """Write DATA; return the number of bytes written."""
-        sslobj = self._sslobj
-        if sslobj is None:
-            raise ValueError("Write on closed or unwrapped SSL socket.")
-        return sslobj.write(data)
+    # read/write/recv/recv_into/send/sendall come from _SSLSocketBase.  A
+    # transport EOF without close_notify reads as EOF there when
+    # suppress_ragged_eofs is set.
 
     def readinto(self, buf, nbytes=None):
         """Stream-style (MicroPython) read into BUF; return the count, 0 at EOF."""
         return self.read(_byte_size(buf) if nbytes is None else nbytes, buf)
 
-    def recv(self, buflen=1024, flags=0):
-        sslobj = self._sslobj
-        if sslobj is None:
-            return super().recv(buflen, flags)
-        if flags:
-            _flags_refused(self, "recv")
-        try:
-            return sslobj.read(buflen)
-        except SSLError as exc:
-            if self._ragged_eof(exc):
-                return b""
-            raise
-
-    def recv_into(self, buffer, nbytes=None, flags=0):
-        if nbytes is None:
-            # A buffer's size is counted in bytes, whatever its item size.
-            nbytes = (_byte_size(buffer) if buffer is not None else 0) or 1024
-        sslobj = self._sslobj
-        if sslobj is None:
-            return super().recv_into(buffer, nbytes, flags)
-        if flags:
-            _flags_refused(self, "recv_into")
-        try:
-            return sslobj.read(nbytes, buffer)
-        except SSLError as exc:
-            if self._ragged_eof(exc):
-                return 0
-            raise
-
-    def send(self, data, flags=0):
-        sslobj = self._sslobj
-        if sslobj is None:
-            return super().send(data, flags)
-        if flags:
-            _flags_refused(self, "send")
-        return sslobj.write(data)
-
-    def sendall(self, data, flags=0):
-        sslobj = self._sslobj
-        if sslobj is None:
-            return super().sendall(data, flags)
-        if flags:
-            _flags_refused(self, "sendall")
-        with memoryview(data) as view:
-            total = view.nbytes
-            done = sslobj.write(view)
-            if done < total:        # only if the core wrote part of it
-                with view.cast("B") as octets:
-                    while done < total:
-                        done += sslobj.write(octets[done:])
-
     def sendfile(self, file, offset=0, count=None):
-        """Send FILE; through TLS this goes by send(), not os.sendfile()."""
+        """Send FILE.  Through TLS this goes by send(), or by SSL_sendfile()
+        when OP_ENABLE_KTLS is set and the kernel holds the send keys."""
         if self._sslobj is None:
             return super().sendfile(file, offset, count)
+        if self._ktls_send():
+            return self._sendfile_ktls(file, offset, count)
         return self._sendfile_use_send(file, offset, count)
+
+    def _sendfile_ktls(self, file, offset, count):
+        self._check_sendfile_params(file, offset, count)
+        fd = file.fileno()
+        sent = 0
+        try:
+            sent = self._ktls_sendfile(fd, offset, count or 0)
+        finally:
+            if sent > 0 and hasattr(file, "seek"):
+                file.seek(offset + sent)
+        return sent
 
     sendto = _plain_only("sendto")
     recvfrom = _plain_only("recvfrom", (1024,))
@@ -937,11 +852,6 @@ class SSLSocket(socket):
     sendmsg = _never("sendmsg")
     recvmsg = _never("recvmsg")
     recvmsg_into = _never("recvmsg_into")
-
-    def pending(self):
-        """Decrypted bytes ready to be read without I/O."""
-        sslobj = self._sslobj
-        return 0 if sslobj is None else sslobj.pending()
 
     # -- connection management ---------------------------------------------
 
@@ -1077,11 +987,6 @@ class SSLSocket(socket):
         return None if self._sslobj is None else self._sslobj.ocsp_response()
     selected_npn_protocol = _npn_gone
 
-    def cipher(self):
-        """(name, protocol, secret bits) of the cipher in use, or None."""
-        sslobj = self._sslobj
-        return None if sslobj is None else sslobj.cipher()
-
     def shared_ciphers(self):
         """Ciphers offered by the client and usable by us, or None."""
         sslobj = self._sslobj
@@ -1092,15 +997,6 @@ class SSLSocket(socket):
         sslobj = self._sslobj
         return None if sslobj is None else sslobj.compression()
 
-    def version(self):
-        """The negotiated protocol version as a string, or None."""
-        sslobj = self._sslobj
-        return None if sslobj is None else sslobj.version()
-
-    def selected_alpn_protocol(self):
-        """The protocol ALPN selected, or None."""
-        sslobj = self._sslobj
-        return None if sslobj is None else sslobj.selected_alpn_protocol()
 
 
 def _sslcopydoc(func):

@@ -550,7 +550,10 @@ sslmod_exec(PyObject *module)
     }
     st->str_fileno = PyUnicode_InternFromString("fileno");
     st->str_gettimeout = PyUnicode_InternFromString("gettimeout");
-    if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout) {
+    st->str_sslobj = PyUnicode_InternFromString("_sslobj");
+    st->str_suppress_ragged_eofs = PyUnicode_InternFromString("suppress_ragged_eofs");
+    if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout
+        || !st->str_sslobj || !st->str_suppress_ragged_eofs) {
         goto done;
     }
     st->trust = sslmod_trust_cache_new();
@@ -564,6 +567,7 @@ sslmod_exec(PyObject *module)
         || sslmod_session_setup(module, st) < 0
         || sslmod_context_setup(module, st) < 0
         || sslmod_conn_setup(module, st) < 0
+        || sslmod_datapath_setup(module, st) < 0
         || add_functions(module) < 0
         || add_constants(module) < 0) {
         goto done;
@@ -579,7 +583,8 @@ done:
     X(SSLError) X(SSLCertVerificationError) X(SSLZeroReturnError) \
     X(SSLWantReadError) X(SSLWantWriteError) X(SSLSyscallError) X(SSLEOFError) \
     X(lib_codes_to_names) X(err_codes_to_names) X(err_names_to_codes) \
-    X(socket_timeout) X(socket_type) X(str_fileno) X(str_gettimeout)
+    X(socket_timeout) X(socket_type) X(str_fileno) X(str_gettimeout) \
+    X(sslobject_base) X(sslsocket_base) X(str_sslobj) X(str_suppress_ragged_eofs)
 
 static int
 sslmod_traverse(PyObject *module, visitproc visit, void *arg)

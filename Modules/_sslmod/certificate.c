@@ -562,26 +562,19 @@ PyObject *
 sslmod_cert_der(X509 *cert)
 {
     PyObject *res = NULL;
-    unsigned char *p;
-    int len = cert ? i2d_X509(cert, NULL) : -1;
+    unsigned char *der = NULL;
+    /* One encoding pass (OpenSSL allocates), then one copy: cheaper than
+     * measuring first and encoding again. */
+    int len = cert ? i2d_X509(cert, &der) : -1;
 
     if (len < 0) {
         ERR_clear_error();
         PyErr_SetString(PyExc_ValueError, "the certificate cannot be DER-encoded");
         goto done;
     }
-    res = PyBytes_FromStringAndSize(NULL, len);
-    if (res == NULL) {
-        goto done;
-    }
-    /* Encode straight into the bytes object: no OpenSSL allocation. */
-    p = (unsigned char *)PyBytes_AS_STRING(res);
-    if (i2d_X509(cert, &p) != len) {
-        ERR_clear_error();
-        Py_CLEAR(res);
-        PyErr_SetString(PyExc_ValueError, "the certificate cannot be DER-encoded");
-    }
+    res = PyBytes_FromStringAndSize((const char *)der, len);
 done:
+    OPENSSL_free(der);
     return res;
 }
 

@@ -7,6 +7,12 @@
 #include <string.h>
 #include <openssl/comp.h>
 
+/* Whether connections give their buffers back when idle (see
+ * release_buffers); a build may say otherwise, to measure the cost. */
+#ifndef SSLMOD_RELEASE_BUFFERS_DEFAULT
+#  define SSLMOD_RELEASE_BUFFERS_DEFAULT 1
+#endif
+
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -171,13 +177,16 @@ io_release(conn_io *io)
 static void
 io_set_bio_fd(sslmod_conn *self, int fd)
 {
-    BIO *bio = SSL_get_rbio(self->ssl);
+    BIO *bio = SSL_get_rbio(self->ssl), *wbio = SSL_get_wbio(self->ssl);
     int cur = -1;
 
     if (bio != NULL) {
         BIO_get_fd(bio, &cur);
         if (cur != fd) {
             BIO_set_fd(bio, fd, BIO_NOCLOSE);
+            if (wbio != NULL && wbio != bio) {
+                BIO_set_fd(wbio, fd, BIO_NOCLOSE);    /* the kTLS write BIO */
+            }
         }
     }
 }
@@ -357,6 +366,18 @@ cipher_in(STACK_OF(SSL_CIPHER) *stack, const SSL_CIPHER *cipher)
     return 0;
 }
 
+/* After a handshake or read that left nothing buffered, give the SSL's read and write
+ * buffers back (~16 KiB per idle connection; SSL_MODE_RELEASE_BUFFERS
+ * leaves the read buffer allocated after TLS 1.3's post-handshake
+ * records).  Called with SELF's lock held, without the GIL. */
+static void
+release_buffers(sslmod_conn *self)
+{
+    if (!SSL_has_pending(self->ssl)) {
+        SSL_free_buffers(self->ssl);    /* 0 (kept) if a record is half-done */
+    }
+}
+
 /* ---- session ------------------------------------------------------- */
 
 /* Make SESSION the session SELF resumes.  0, or -1 with an exception. */
@@ -392,9 +413,19 @@ set_session(sslmod_conn *self, PyObject *value)
         PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
         goto done;
     }
-    /* Resume from a copy: OpenSSL marks a session unresumable once a
-     * connection that used it is freed without a shutdown (which is how
-     * ssl.py closes sockets), and a serialised copy starts out clean. */
+    /* A session OpenSSL still calls resumable is used as it is. */
+    if (SSL_SESSION_is_resumable(sess->session)) {
+        if (SSL_set_session(self->ssl, sess->session) != 1) {
+            SSLMOD_RAISE_QUEUE(self->state, "SSL_set_session failed");
+            goto done;
+        }
+        rc = 0;
+        goto done;
+    }
+    /* Otherwise resume from a copy: OpenSSL marks a session unresumable
+     * once a connection that used it is freed without a shutdown (which
+     * is how ssl.py closes sockets), and a serialised copy starts out
+     * clean. */
     der_len = i2d_SSL_SESSION(sess->session, &der);
     if (der_len <= 0) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot copy the session");
@@ -520,17 +551,30 @@ setup_socket(sslmod_conn *self, PyObject *sock)
 {
     int fd = -1;
     long long timeout_ns = -1;
-    BIO *bio;
+    BIO *bio, *wbio;
 
     if (sslmod_sock_params(self->state, sock, &fd, &timeout_ns) < 0) {
         return -1;
     }
-    bio = sslmod_sock_bio_new(fd);
+    bio = sslmod_sock_bio_new(fd, 0);
     if (bio == NULL) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot make a socket BIO");
         return -1;
     }
-    SSL_set_bio(self->ssl, bio, bio);   /* the BIO belongs to the SSL now */
+    if (SSL_get_options(self->ssl) & SSL_OP_ENABLE_KTLS) {
+        /* Kernel TLS for sending only: a write BIO of its own, so that
+         * receiving stays in user space on our never-blocking reads. */
+        wbio = sslmod_sock_bio_new(fd, 1);
+        if (wbio == NULL) {
+            BIO_free(bio);
+            SSLMOD_RAISE_QUEUE(self->state, "cannot make a socket BIO");
+            return -1;
+        }
+    }
+    else {
+        wbio = bio;
+    }
+    SSL_set_bio(self->ssl, bio, wbio);   /* the BIOs belong to the SSL now */
     self->sock = PyWeakref_NewRef(sock, NULL);
     return self->sock != NULL ? 0 : -1;
 }
@@ -589,6 +633,7 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
     self->state = st;
     self->server_side = server_side ? 1 : 0;
     self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
+    self->release_buffers = SSLMOD_RELEASE_BUFFERS_DEFAULT;
     self->lock = PyThread_allocate_lock();
     if (self->lock == NULL) {
         PyErr_NoMemory();
@@ -692,8 +737,8 @@ conn_dealloc(PyObject *op)
  * raised (success) or chained (failure) before the method returns, so
  * none outlives the call. */
 
-static PyObject *
-conn_do_handshake(PyObject *op, PyObject *Py_UNUSED(ignored))
+PyObject *
+sslmod_conn_do_handshake(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
@@ -709,6 +754,9 @@ conn_do_handshake(PyObject *op, PyObject *Py_UNUSED(ignored))
         taken = lock_nogil(self);
         ret = SSL_do_handshake(self->ssl);
         sslmod_err_capture(&info, self->ssl, ret);
+        if (ret == 1 && self->release_buffers) {
+            release_buffers(self);
+        }
         unlock(self, taken);
         Py_END_ALLOW_THREADS
         if (ret == 1) {
@@ -798,6 +846,33 @@ read_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
     return 0;
 }
 
+/* The most plaintext one TLS record carries. */
+#define RECORD_MAX 16384
+
+/* After one record has been read into BUF (*COUNT bytes), go on reading
+ * records that are already there, without waiting, into the rest of BUF:
+ * a big recv_into() then costs one GIL release for many records.  Stops
+ * at the first call that would block or fail (that call's state stays in
+ * the SSL for the next read to report) or when a callback left an
+ * exception.  Lock held, no GIL. */
+static void
+read_more(sslmod_conn *self, int fd, char *buf, size_t len, size_t *count)
+{
+    size_t more;
+
+    while (*count < len && self->pending_exc == NULL) {
+        if (!SSL_has_pending(self->ssl) && sslmod_sock_queued(fd) <= 0) {
+            break;
+        }
+        errno = 0;
+        if (!SSL_read_ex(self->ssl, buf + *count, len - *count, &more)) {
+            ERR_clear_error();
+            break;
+        }
+        *count += more;
+    }
+}
+
 /* Read up to LEN bytes into BUF; *COUNT is how many came.  0, or -1 with
  * an exception set. */
 static int
@@ -805,6 +880,10 @@ read_into(sslmod_conn *self, conn_io *io, char *buf, Py_ssize_t len, size_t *cou
 {
     sslmod_errinfo info;
     int ok, taken, peer_closed;
+    /* Only a read bigger than a record over a socket gathers records:
+     * a socket, because a MemoryBIO's caller decides what is there; big,
+     * so that small reads keep the stdlib's one-record results. */
+    int gather = io->sock != NULL && len > RECORD_MAX && io->fd >= 0;
 
     for (;;) {
         Py_BEGIN_ALLOW_THREADS
@@ -813,6 +892,19 @@ read_into(sslmod_conn *self, conn_io *io, char *buf, Py_ssize_t len, size_t *cou
         ok = SSL_read_ex(self->ssl, buf, (size_t)len, count);
         sslmod_err_capture(&info, self->ssl, ex_ret(ok));
         peer_closed = SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN;
+        if (ok && gather) {
+            read_more(self, io->fd, buf, (size_t)len, count);
+        }
+        if (ok && self->release_buffers) {
+            /* Only up to the first read that brings application data:
+             * that read has taken in TLS 1.3's post-handshake records,
+             * which leave the 16 KiB read buffer allocated.  Later reads
+             * leave it to SSL_MODE_RELEASE_BUFFERS, for free. */
+            release_buffers(self);
+            if (*count > 0) {
+                self->release_buffers = 0;
+            }
+        }
         unlock(self, taken);
         Py_END_ALLOW_THREADS
         if (ok) {
@@ -832,8 +924,8 @@ read_into(sslmod_conn *self, conn_io *io, char *buf, Py_ssize_t len, size_t *cou
     return take_pending_exc(self) ? -1 : 0;
 }
 
-static PyObject *
-conn_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+PyObject *
+sslmod_conn_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL, *bytes = NULL;
@@ -882,21 +974,15 @@ done:
     return res;
 }
 
-static PyObject *
-conn_write(PyObject *op, PyObject *arg)
+int
+sslmod_conn_write_buf(PyObject *op, const char *buf, Py_ssize_t len, size_t *written)
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    PyObject *res = NULL;
-    Py_buffer view = {0};
     conn_io io = CONN_IO_INIT;
     sslmod_errinfo info;
-    size_t written = 0;
-    int ok, taken;
+    int rc = -1, ok, taken;
 
-    /* Lengths are the buffer's bytes, whatever its item size. */
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
-        goto done;
-    }
+    *written = 0;
     if (io_prepare(self, &io) < 0) {
         goto done;
     }
@@ -911,10 +997,12 @@ conn_write(PyObject *op, PyObject *arg)
         }
     }
     for (;;) {
+        /* SSL_write_ex sends every record of BUF in this one GIL release
+         * unless the socket's send buffer fills up. */
         Py_BEGIN_ALLOW_THREADS
         taken = lock_nogil(self);
         errno = 0;
-        ok = SSL_write_ex(self->ssl, view.buf, (size_t)view.len, &written);
+        ok = SSL_write_ex(self->ssl, buf, (size_t)len, written);
         sslmod_err_capture(&info, self->ssl, ex_ret(ok));
         unlock(self, taken);
         Py_END_ALLOW_THREADS
@@ -928,17 +1016,36 @@ conn_write(PyObject *op, PyObject *arg)
     if (take_pending_exc(self)) {
         goto done;
     }
-    res = PyLong_FromSize_t(written);
+    rc = 0;
 done:
     io_release(&io);
+    return rc;
+}
+
+PyObject *
+sslmod_conn_write(PyObject *op, PyObject *arg)
+{
+    PyObject *res = NULL;
+    Py_buffer view = {0};
+    size_t written = 0;
+
+    /* Lengths are the buffer's bytes, whatever its item size. */
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
+        goto done;
+    }
+    if (sslmod_conn_write_buf(op, view.buf, view.len, &written) < 0) {
+        goto done;
+    }
+    res = PyLong_FromSize_t(written);
+done:
     if (view.obj != NULL) {
         PyBuffer_Release(&view);
     }
     return res;
 }
 
-static PyObject *
-conn_pending(PyObject *op, PyObject *Py_UNUSED(ignored))
+PyObject *
+sslmod_conn_pending(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     int taken = lock_gil(self);
@@ -998,6 +1105,72 @@ done:
     return res;
 }
 
+/* ---- sendfile through kernel TLS ----------------------------------- */
+
+int
+sslmod_conn_ktls_send(PyObject *op)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    BIO *wbio;
+    int on = 0, taken;
+
+    if (self->sock == NULL) {
+        return 0;
+    }
+    taken = lock_gil(self);
+    if (SSL_get_options(self->ssl) & SSL_OP_ENABLE_KTLS) {
+        wbio = SSL_get_wbio(self->ssl);
+        on = wbio != NULL && BIO_get_ktls_send(wbio);
+    }
+    unlock(self, taken);
+    return on;
+}
+
+int
+sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count,
+                     long long *sent)
+{
+    sslmod_conn *self = (sslmod_conn *)op;
+    conn_io io = CONN_IO_INIT;
+    sslmod_errinfo info;
+    ossl_ssize_t n;
+    size_t chunk;
+    int rc = -1, taken;
+
+    *sent = 0;
+    if (io_prepare(self, &io) < 0) {
+        goto done;
+    }
+    while (count == 0 || *sent < count) {
+        chunk = count == 0 ? (size_t)1 << 30 : (size_t)(count - *sent);
+        Py_BEGIN_ALLOW_THREADS
+        taken = lock_nogil(self);
+        errno = 0;
+        n = SSL_sendfile(self->ssl, fd, (off_t)(offset + *sent), chunk, 0);
+        sslmod_err_capture(&info, self->ssl, n > 0 ? 1 : (int)n);
+        unlock(self, taken);
+        Py_END_ALLOW_THREADS
+        if (n > 0) {
+            *sent += n;
+            continue;
+        }
+        if (n == 0) {
+            break;    /* the end of the file */
+        }
+        /* EAGAIN reads as SSL_ERROR_WANT_WRITE: wait and go on. */
+        if (io_retry(self, &io, &info, TIMEOUT_WRITE, TIMEOUT_WRITE) < 0) {
+            goto done;
+        }
+    }
+    if (take_pending_exc(self)) {
+        goto done;
+    }
+    rc = 0;
+done:
+    io_release(&io);
+    return rc;
+}
+
 /* ---- peer and session information ---------------------------------- */
 
 /* These read (or, for post-handshake auth, change) the SSL, so each holds
@@ -1014,8 +1187,8 @@ locked(PyObject *op, noargs_body body)
     return res;
 }
 
-static PyObject *
-conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+PyObject *
+sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res = NULL;
@@ -1058,8 +1231,8 @@ done:
     return res;
 }
 
-static PyObject *
-conn_cipher(PyObject *op, PyObject *Py_UNUSED(ignored))
+PyObject *
+sslmod_conn_cipher(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     int taken = lock_gil(self);
@@ -1128,8 +1301,8 @@ compression_body(sslmod_conn *self)
     return PyUnicode_DecodeFSDefault(name);
 }
 
-static PyObject *
-conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
+PyObject *
+sslmod_conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     const char *v = NULL;
@@ -1145,8 +1318,8 @@ conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
     return PyUnicode_FromString(v);
 }
 
-static PyObject *
-conn_selected_alpn_protocol(PyObject *op, PyObject *Py_UNUSED(ignored))
+PyObject *
+sslmod_conn_selected_alpn_protocol(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     PyObject *res;
@@ -1409,8 +1582,8 @@ conn_set_session(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
     return rc;
 }
 
-static PyObject *
-conn_get_session_reused(PyObject *op, void *Py_UNUSED(closure))
+PyObject *
+sslmod_conn_session_reused(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     int taken = lock_gil(self);
@@ -1422,29 +1595,29 @@ conn_get_session_reused(PyObject *op, void *Py_UNUSED(closure))
 /* ---- the type ------------------------------------------------------ */
 
 static PyMethodDef conn_methods[] = {
-    {"do_handshake", conn_do_handshake, METH_NOARGS,
+    {"do_handshake", sslmod_conn_do_handshake, METH_NOARGS,
      "do_handshake($self, /)\n--\n\n"
      "Run the TLS handshake; on a non-blocking transport, call again after\n"
      "SSLWantReadError/SSLWantWriteError until it returns."},
-    {"read", (PyCFunction)(void (*)(void))conn_read, METH_FASTCALL | METH_KEYWORDS,
+    {"read", (PyCFunction)(void (*)(void))sslmod_conn_read, METH_FASTCALL | METH_KEYWORDS,
      "read(size, [buffer])\n"
      "Return up to size bytes of decrypted data; with a writable buffer, fill it\n"
      "(up to size bytes) and return how many bytes were stored."},
-    {"write", conn_write, METH_O,
+    {"write", sslmod_conn_write, METH_O,
      "write($self, b, /)\n--\n\n"
      "Encrypt and send all of the bytes-like object b; return its length."},
-    {"pending", conn_pending, METH_NOARGS,
+    {"pending", sslmod_conn_pending, METH_NOARGS,
      "pending($self, /)\n--\n\n"
      "How many decrypted bytes are buffered and can be read without I/O."},
     {"shutdown", conn_shutdown, METH_NOARGS,
      "shutdown($self, /)\n--\n\n"
      "Send close_notify and wait for the peer's; return the socket (None for\n"
      "a MemoryBIO connection)."},
-    {"getpeercert", (PyCFunction)(void (*)(void))conn_getpeercert, METH_FASTCALL,
+    {"getpeercert", (PyCFunction)(void (*)(void))sslmod_conn_getpeercert, METH_FASTCALL,
      "getpeercert($self, der=False, /)\n--\n\n"
      "The peer's certificate: a dict (empty when it was not verified), its DER\n"
      "bytes when der is true, or None when the peer sent none."},
-    {"cipher", conn_cipher, METH_NOARGS,
+    {"cipher", sslmod_conn_cipher, METH_NOARGS,
      "cipher($self, /)\n--\n\n"
      "(name, protocol, secret bits) of the cipher in use, or None."},
     {"shared_ciphers", conn_shared_ciphers, METH_NOARGS,
@@ -1452,10 +1625,10 @@ static PyMethodDef conn_methods[] = {
      "The ciphers both ends offered, as cipher() tuples, or None."},
     {"compression", conn_compression, METH_NOARGS,
      "compression($self, /)\n--\n\nThe compression in use, or None."},
-    {"version", conn_version, METH_NOARGS,
+    {"version", sslmod_conn_version, METH_NOARGS,
      "version($self, /)\n--\n\n"
      "The negotiated protocol, e.g. 'TLSv1.3', or None before the handshake."},
-    {"selected_alpn_protocol", conn_selected_alpn_protocol, METH_NOARGS,
+    {"selected_alpn_protocol", sslmod_conn_selected_alpn_protocol, METH_NOARGS,
      "selected_alpn_protocol($self, /)\n--\n\n"
      "The protocol ALPN agreed on, or None."},
     {"get_channel_binding", (PyCFunction)(void (*)(void))conn_get_channel_binding,
@@ -1507,7 +1680,7 @@ static PyGetSetDef conn_getset[] = {
     {"session", conn_get_session, conn_set_session,
      "The SSLSession of this connection; set it before the handshake to resume.",
      NULL},
-    {"session_reused", conn_get_session_reused, NULL,
+    {"session_reused", sslmod_conn_session_reused, NULL,
      "True if the handshake resumed an earlier session.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -20,12 +21,30 @@
  * the Python socket owns) alone; sslmod then waits with poll(), outside the
  * lock.  Otherwise it behaves as OpenSSL's socket BIO: the same errors are
  * retryable, a read of 0 marks end of file, it never closes the fd.
- * The fd lives in the BIO's data pointer. */
+ *
+ * Kernel TLS: with OP_ENABLE_KTLS the write BIO also carries OpenSSL's
+ * own socket BIO on the same fd (KTLS below) and hands it every control
+ * it does not know itself, so that OpenSSL can give the kernel the send
+ * keys (setsockopt TCP_ULP "tls") and SSL_sendfile can ask whether it
+ * did.  Once the kernel has them, writes go through that BIO, which
+ * knows how to send records other than application data; until then
+ * (and on kernels without the tls ULP) this BIO writes as always. */
+
+typedef struct {
+    int fd;
+    BIO *ktls;      /* owned: BIO_s_socket() on FD, or NULL */
+} sbio_state;
+
+static sbio_state *
+sbio_st(BIO *b)
+{
+    return (sbio_state *)BIO_get_data(b);
+}
 
 static int
 sbio_fd(BIO *b)
 {
-    return (int)(intptr_t)BIO_get_data(b);
+    return sbio_st(b)->fd;
 }
 
 /* The errno values after which OpenSSL's socket BIO asks to retry. */
@@ -70,9 +89,17 @@ sbio_read(BIO *b, char *buf, int len)
 static int
 sbio_write(BIO *b, const char *buf, int len)
 {
+    BIO *ktls = sbio_st(b)->ktls;
     ssize_t n;
 
     BIO_clear_retry_flags(b);
+    if (ktls != NULL && BIO_get_ktls_send(ktls)) {
+        n = BIO_write(ktls, buf, len);
+        if (n <= 0 && BIO_should_retry(ktls)) {
+            BIO_set_retry_write(b);
+        }
+        return (int)n;
+    }
     n = send(sbio_fd(b), buf, (size_t)len, MSG_DONTWAIT);
     if (n <= 0 && sbio_retryable(errno)) {
         BIO_set_retry_write(b);
@@ -86,7 +113,10 @@ sbio_ctrl(BIO *b, int cmd, long num, void *ptr)
     (void)num;
     switch (cmd) {
     case BIO_C_SET_FD:
-        BIO_set_data(b, (void *)(intptr_t)*(int *)ptr);
+        sbio_st(b)->fd = *(int *)ptr;
+        if (sbio_st(b)->ktls != NULL) {
+            BIO_set_fd(sbio_st(b)->ktls, *(int *)ptr, BIO_NOCLOSE);
+        }
         BIO_clear_flags(b, BIO_FLAGS_IN_EOF);
         BIO_set_init(b, 1);
         return 1;
@@ -104,14 +134,20 @@ sbio_ctrl(BIO *b, int cmd, long num, void *ptr)
     case BIO_CTRL_DUP:
         return 1;
     default:
-        return 0;
+        /* The kTLS controls (and only they reach here in practice). */
+        return sbio_st(b)->ktls != NULL ? BIO_ctrl(sbio_st(b)->ktls, cmd, num, ptr) : 0;
     }
 }
 
 static int
 sbio_create(BIO *b)
 {
-    BIO_set_data(b, (void *)(intptr_t)-1);
+    sbio_state *st = OPENSSL_zalloc(sizeof(*st));
+    if (st == NULL) {
+        return 0;
+    }
+    st->fd = -1;
+    BIO_set_data(b, st);
     BIO_set_init(b, 0);
     return 1;
 }
@@ -119,7 +155,13 @@ sbio_create(BIO *b)
 static int
 sbio_destroy(BIO *b)
 {
-    (void)b;    /* the fd is the Python socket's */
+    sbio_state *st = sbio_st(b);
+    /* The fd is the Python socket's: never closed here. */
+    if (st != NULL) {
+        BIO_free(st->ktls);
+        OPENSSL_free(st);
+        BIO_set_data(b, NULL);
+    }
     return 1;
 }
 
@@ -152,7 +194,7 @@ sbio_method_init(void)
 }
 
 BIO *
-sslmod_sock_bio_new(int fd)
+sslmod_sock_bio_new(int fd, int ktls)
 {
     BIO *b;
 
@@ -160,9 +202,17 @@ sslmod_sock_bio_new(int fd)
         return NULL;
     }
     b = BIO_new(sbio_method);
-    if (b != NULL) {
-        BIO_set_fd(b, fd, BIO_NOCLOSE);
+    if (b == NULL) {
+        return NULL;
     }
+    if (ktls) {
+        sbio_st(b)->ktls = BIO_new_socket(fd, BIO_NOCLOSE);
+        if (sbio_st(b)->ktls == NULL) {
+            BIO_free(b);
+            return NULL;
+        }
+    }
+    BIO_set_fd(b, fd, BIO_NOCLOSE);
     return b;
 }
 
@@ -279,4 +329,15 @@ sslmod_sock_wait(int fd, int writing, long long deadline_ns)
         return SSLMOD_SOCK_READY;
     }
     return SSLMOD_SOCK_ERROR;
+}
+
+int
+sslmod_sock_queued(int fd)
+{
+    int n = 0;
+
+    if (fd < 0 || ioctl(fd, FIONREAD, &n) < 0) {
+        return 0;
+    }
+    return n;
 }

@@ -48,6 +48,10 @@ typedef struct sslmod_state {
     PyObject *socket_type;            /* _socket.socket: what _wrap_socket accepts */
     PyObject *str_fileno;             /* interned "fileno" */
     PyObject *str_gettimeout;         /* interned "gettimeout" */
+    PyTypeObject *sslobject_base;     /* _SSLObjectBase (datapath.c) */
+    PyTypeObject *sslsocket_base;     /* _SSLSocketBase (datapath.c) */
+    PyObject *str_sslobj;             /* interned "_sslobj" */
+    PyObject *str_suppress_ragged_eofs; /* interned "suppress_ragged_eofs" */
 
     struct sslmod_trust_cache *trust; /* parsed trust sources (truststore.c) */
 } sslmod_state;
@@ -230,6 +234,10 @@ typedef struct sslmod_conn {
     int server_side;
     int handshake_done;
     int shutdown_seen_zero;
+    /* Free the SSL's buffers when the handshake, or a read up to the
+     * first one that brings application data, leaves nothing buffered
+     * (lean idle connections); see release_buffers() and read_into(). */
+    int release_buffers;
     /* An exception raised by a Python callback while OpenSSL ran; the
      * OpenSSL call fails, and the caller re-raises this afterwards.  Never
      * outlives the method call that ran the callback. */
@@ -354,6 +362,49 @@ PyObject *sslmod_conn_create(sslmod_context *ctx, PyObject *sock,
                              sslmod_membio *inbio, sslmod_membio *outbio,
                              int server_side, PyObject *hostname,
                              PyObject *owner, PyObject *session);
+/* The data-path methods of _SSLSocket, for datapath.c to call directly
+ * (no method lookup) when it holds a core connection.  Each takes the
+ * connection as OP and has the signature of its PyMethodDef entry. */
+PyObject *sslmod_conn_read(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
+                           PyObject *kwnames);
+PyObject *sslmod_conn_write(PyObject *op, PyObject *data);
+PyObject *sslmod_conn_do_handshake(PyObject *op, PyObject *ignored);
+PyObject *sslmod_conn_pending(PyObject *op, PyObject *ignored);
+PyObject *sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs);
+PyObject *sslmod_conn_cipher(PyObject *op, PyObject *ignored);
+PyObject *sslmod_conn_version(PyObject *op, PyObject *ignored);
+PyObject *sslmod_conn_selected_alpn_protocol(PyObject *op, PyObject *ignored);
+PyObject *sslmod_conn_session_reused(PyObject *op, void *closure);
+/* Send LEN bytes at BUF; *WRITTEN is how many went.  0, or -1 with an
+ * exception set (after a timeout *WRITTEN may be short of LEN). */
+int sslmod_conn_write_buf(PyObject *op, const char *buf, Py_ssize_t len, size_t *written);
+/* sendfile() through kernel TLS: 1 when the kernel holds the connection's
+ * send keys (OP_ENABLE_KTLS and BIO_get_ktls_send), else 0.  Needs the GIL. */
+int sslmod_conn_ktls_send(PyObject *op);
+/* Send COUNT bytes (0: to the end) of file FD from OFFSET with
+ * SSL_sendfile; *SENT is how many went.  0, or -1 with an exception set. */
+int sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count,
+                         long long *sent);
+
+/* ------------------------------------------------------------------ */
+/* datapath.c: the C bases of ssl.SSLObject and ssl.SSLSocket, whose    */
+/* data-path methods run without a Python frame.                        */
+/* ------------------------------------------------------------------ */
+int sslmod_datapath_setup(PyObject *module, sslmod_state *st);
+/* 3.10+ name a Python method by its qualified name ("SSLSocket.recv()")
+ * in argument errors; 3.9 by its bare name ("recv()"). */
+#if PY_VERSION_HEX >= 0x030A0000
+#  define SSLMOD_QUALIFIED_ARG_ERRORS 1
+#else
+#  define SSLMOD_QUALIFIED_ARG_ERRORS 0
+#endif
+/* SSLSocket.recv_into's default size: 3.9 takes len(buffer) (items) when
+ * the buffer is true, 3.10+ its size in bytes. */
+#if PY_VERSION_HEX < 0x030A0000
+#  define SSLMOD_RECV_INTO_DEFAULT_IS_LEN 1
+#else
+#  define SSLMOD_RECV_INTO_DEFAULT_IS_LEN 0
+#endif
 
 /* ------------------------------------------------------------------ */
 /* sockio.c: waiting on a socket fd with a deadline; the only file that */
@@ -383,8 +434,13 @@ int sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd,
 sslmod_sock_status sslmod_sock_wait(int fd, int writing, long long deadline_ns);
 /* A BIO on FD (not owned: never closed) whose reads and writes never block,
  * whatever the fd's O_NONBLOCK flag; BIO_set_fd/BIO_get_fd work on it.
+ * KTLS: a write BIO through which OpenSSL may hand the send keys to the
+ * kernel (OP_ENABLE_KTLS); its writes then go through OpenSSL's socket
+ * BIO, which blocks on a blocking fd.
  * NULL on failure (OpenSSL error queue set).  Needs no GIL. */
-BIO *sslmod_sock_bio_new(int fd);
+BIO *sslmod_sock_bio_new(int fd, int ktls);
+/* How many bytes FD has queued for reading (0 if unknown).  No GIL. */
+int sslmod_sock_queued(int fd);
 
 /* ------------------------------------------------------------------ */
 /* membio.c / session.c                                                 */
