@@ -560,24 +560,13 @@ done:
     return res;
 }
 
-/* recv_into's default size: the buffer's size in bytes (not items; 3.9:
- * len(buffer)), or 1024 when that is 0 or there is no buffer. */
+/* recv_into's default size: the buffer's size in bytes (not items, on
+ * every interpreter: 3.9's ssl took len(buffer), a bug), or 1024 when that
+ * is 0 or there is no buffer. */
 static PyObject *
 default_nbytes(PyObject *buffer)
 {
     Py_ssize_t n = 0;
-#if SSLMOD_RECV_INTO_DEFAULT_IS_LEN
-    int set = PyObject_IsTrue(buffer);
-    if (set < 0) {
-        return NULL;
-    }
-    if (set) {
-        n = PyObject_Size(buffer);
-        if (n < 0) {
-            return NULL;
-        }
-    }
-#else
     if (buffer != Py_None) {
         PyObject *view = PyMemoryView_FromObject(buffer);
         if (view == NULL) {
@@ -586,7 +575,6 @@ default_nbytes(PyObject *buffer)
         n = PyMemoryView_GET_BUFFER(view)->len;
         Py_DECREF(view);
     }
-#endif
     return PyLong_FromSsize_t(n != 0 ? n : 1024);
 }
 

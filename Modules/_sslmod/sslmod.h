@@ -398,13 +398,6 @@ int sslmod_datapath_setup(PyObject *module, sslmod_state *st);
 #else
 #  define SSLMOD_QUALIFIED_ARG_ERRORS 0
 #endif
-/* SSLSocket.recv_into's default size: 3.9 takes len(buffer) (items) when
- * the buffer is true, 3.10+ its size in bytes. */
-#if PY_VERSION_HEX < 0x030A0000
-#  define SSLMOD_RECV_INTO_DEFAULT_IS_LEN 1
-#else
-#  define SSLMOD_RECV_INTO_DEFAULT_IS_LEN 0
-#endif
 
 /* ------------------------------------------------------------------ */
 /* sockio.c: waiting on a socket fd with a deadline; the only file that */
