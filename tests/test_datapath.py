@@ -59,7 +59,7 @@ def test_sslobject_data_path_runs_no_python_frame():
         c.cipher()
         c.version()
         c.selected_alpn_protocol()
-        c.session_reused
+        assert c.session_reused is False
         pair.cout.read()
         pair.cin.write(b"")
     assert python_calls(work) == []
