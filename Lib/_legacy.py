@@ -80,6 +80,14 @@ def _inet_paton(ipname):
     raise ValueError(_NOT_AN_ADDRESS.format(ipname))
 
 
+def _address_or_none(hostname):
+    """HOSTNAME as packed address bytes, or None when it names a host."""
+    try:
+        return _inet_paton(hostname)
+    except ValueError:
+        return None
+
+
 def _ipaddress_match(cert_ipaddress, host_ip):
     """Whether a certificate's 'IP Address' entry is the packed HOST_IP.
 
@@ -150,10 +158,7 @@ def match_hostname(cert, hostname):
         raise ValueError("empty or no certificate, match_hostname needs a "
                          "SSL socket or SSL context with either "
                          "CERT_OPTIONAL or CERT_REQUIRED")
-    try:
-        host_ip = _inet_paton(hostname)
-    except ValueError:
-        host_ip = None  # a DNS name
+    host_ip = _address_or_none(hostname)
     names = _names_to_try(cert)
     for kind, value in names:
         if kind == "DNS" and host_ip is None and _dnsname_match(value, hostname):
