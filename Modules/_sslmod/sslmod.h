@@ -351,6 +351,9 @@ int sslmod_conn_setup(PyObject *module, sslmod_state *st);
  * class when refusing keywords. */
 #if PY_VERSION_HEX < 0x030A0000
 #  define SSLMOD_READ_SIZE_IS_INT 1
+#endif
+/* 3.9 and 3.10 name the method bare; 3.11+ with its class. */
+#if PY_VERSION_HEX < 0x030B0000
 #  define SSLMOD_READ_NO_KEYWORDS "read() takes no keyword arguments"
 #else
 #  define SSLMOD_READ_NO_KEYWORDS "_SSLSocket.read() takes no keyword arguments"
