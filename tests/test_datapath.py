@@ -199,8 +199,9 @@ SSLSOCKET_CALLS = {
 @pytest.mark.parametrize("name", sorted(SSLSOCKET_CALLS))
 def test_sslsocket_calls(impl, name):
     if name == "recv_into_items" and sys.version_info < (3, 11):
-        pytest.skip("3.9 and 3.10's ssl size recv_into by len(buffer), in items; sslmod uses bytes on "
-                    "every interpreter (tests/test_sockets.py::test_read_into_buffer_counts_bytes)")
+        pytest.skip("3.9 and 3.10's ssl size recv_into by len(buffer), in items; sslmod "
+                    "uses bytes on every interpreter "
+                    "(tests/test_sockets.py::test_read_into_buffer_counts_bytes)")
     same(over_socket(SSLSOCKET_CALLS[name]), impl)
 
 
