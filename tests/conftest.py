@@ -345,3 +345,21 @@ def beyond_stdlib(impl_name, why):
     is the stdlib itself, skip it and say why."""
     if impl_name in STDLIB_IMPLS:
         pytest.skip("the interpreter's ssl fails this by design of the test: " + why)
+
+
+def under_nomemory(call, limit):
+    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
+    either succeeds or raises MemoryError (never crashes or leaves a bad
+    state); returns how many succeeded."""
+    _testcapi = pytest.importorskip("_testcapi")
+    ok = 0
+    for start in range(limit):
+        _testcapi.set_nomemory(start, start + 1)
+        try:
+            call()
+            ok += 1
+        except MemoryError:
+            pass
+        finally:
+            _testcapi.remove_mem_hooks()
+    return ok

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import connutil as cu
-from conftest import CERTS, normalize, beyond_stdlib
+from conftest import CERTS, beyond_stdlib, normalize, under_nomemory
 
 import ssl as _std_ssl
 
@@ -330,23 +330,6 @@ def test_no_file_is_opened(der):
     assert calls == []
 
 
-def _under_nomemory(call, limit):
-    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
-    either succeeds or raises MemoryError (never crashes or leaves a bad
-    state); returns how many succeeded."""
-    _testcapi = pytest.importorskip("_testcapi")
-    ok = 0
-    for start in range(limit):
-        _testcapi.set_nomemory(start, start + 1)
-        try:
-            call()
-            ok += 1
-        except MemoryError:
-            pass
-        finally:
-            _testcapi.remove_mem_hooks()
-    return ok
-
 
 def test_out_of_memory():
     import sslmod
@@ -355,5 +338,5 @@ def test_out_of_memory():
     def load():
         ctx = sslmod.SSLContext(sslmod.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(certdata=cert, keydata=key, password="somepass")
-    assert _under_nomemory(load, 40) > 0
+    assert under_nomemory(load, 40) > 0
     load()

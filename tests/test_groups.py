@@ -13,7 +13,7 @@ import socket
 import pytest
 
 import connutil as cu
-from conftest import beyond_stdlib
+from conftest import beyond_stdlib, under_nomemory
 
 pytestmark = pytest.mark.skipif(cu.OPENSSL is None, reason="the openssl CLI is not installed")
 
@@ -319,23 +319,6 @@ def test_get_groups_bad_arguments(impl):
         ctx.get_groups(aliases=True)
 
 
-def _under_nomemory(call, limit):
-    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
-    either succeeds or raises MemoryError (never crashes or leaves a bad
-    state); returns how many succeeded."""
-    _testcapi = pytest.importorskip("_testcapi")
-    ok = 0
-    for start in range(limit):
-        _testcapi.set_nomemory(start, start + 1)
-        try:
-            call()
-            ok += 1
-        except MemoryError:
-            pass
-        finally:
-            _testcapi.remove_mem_hooks()
-    return ok
-
 
 def test_out_of_memory():
     import sslmod
@@ -350,4 +333,4 @@ def test_out_of_memory():
         ctx.set_server_sigalgs("rsa_pss_rsae_sha256")
         assert ctx.get_groups(include_aliases=True) == expected
         assert pair.client.group() and pair.client.server_sigalg()
-    assert _under_nomemory(calls, 400) > 0
+    assert under_nomemory(calls, 400) > 0

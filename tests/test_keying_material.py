@@ -10,7 +10,7 @@ import socket
 import pytest
 
 import connutil as cu
-from conftest import beyond_stdlib
+from conftest import beyond_stdlib, under_nomemory
 
 pytestmark = pytest.mark.skipif(cu.OPENSSL is None, reason="the openssl CLI is not installed")
 
@@ -243,23 +243,6 @@ def test_core_has_it(core):
     assert callable(core._SSLSocket.export_keying_material)
 
 
-def _under_nomemory(call, limit):
-    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
-    either succeeds or raises MemoryError (never crashes or leaves a bad
-    state); returns how many succeeded."""
-    _testcapi = pytest.importorskip("_testcapi")
-    ok = 0
-    for start in range(limit):
-        _testcapi.set_nomemory(start, start + 1)
-        try:
-            call()
-            ok += 1
-        except MemoryError:
-            pass
-        finally:
-            _testcapi.remove_mem_hooks()
-    return ok
-
 
 def test_out_of_memory():
     import sslmod
@@ -269,7 +252,7 @@ def test_out_of_memory():
     def export():
         assert pair.client.export_keying_material("EXPERIMENTAL-x", 16, b"ctx") == expected
         assert len(pair.client.get_channel_binding("tls-exporter")) == 32
-    assert _under_nomemory(export, 60) > 0
+    assert under_nomemory(export, 60) > 0
 
 
 def test_concurrent_with_a_blocked_read():

@@ -10,7 +10,7 @@ import re
 import pytest
 
 import connutil as cu
-from conftest import CERTS, beyond_stdlib
+from conftest import CERTS, beyond_stdlib, under_nomemory
 
 pytestmark = pytest.mark.skipif(cu.OPENSSL is None, reason="the openssl CLI is not installed")
 
@@ -321,23 +321,6 @@ def test_set_ocsp_response_trailing_garbage(impl):
         ctx.set_ocsp_response(CERTS.read("ocsp-good.der") + b"\0")
 
 
-def _under_nomemory(call, limit):
-    """Run CALL with the Nth allocation failing, for N = 0, 1, ...: each run
-    either succeeds or raises MemoryError (never crashes or leaves a bad
-    state); returns how many succeeded."""
-    _testcapi = pytest.importorskip("_testcapi")
-    ok = 0
-    for start in range(limit):
-        _testcapi.set_nomemory(start, start + 1)
-        try:
-            call()
-            ok += 1
-        except MemoryError:
-            pass
-        finally:
-            _testcapi.remove_mem_hooks()
-    return ok
-
 
 def test_out_of_memory():
     import sslmod
@@ -349,7 +332,7 @@ def test_out_of_memory():
         sctx.set_ocsp_response(good)
         cctx.ocsp_stapling = sslmod.OCSP_REQUIRED
         assert cctx.ocsp_stapling is sslmod.OCSP_REQUIRED
-    assert _under_nomemory(calls, 40) > 0
+    assert under_nomemory(calls, 40) > 0
     pair = cu.BioPair(sslmod, cctx, sslmod, sctx)
     pair.handshake()
     assert pair.client.ocsp_response() == good
