@@ -5,6 +5,7 @@ import re
 import shlex
 import subprocess
 import sys
+import sysconfig
 from glob import glob
 
 from setuptools import Extension, setup
@@ -104,8 +105,29 @@ def generate_error_table(hdir, out_path):
             f.write(new)
 
 
+def build_signature():
+    """What the objects in build/ depend on besides the sources: the compiler,
+    the extra flags and the interpreter.  pip builds in the source tree, so a
+    second build with other flags (ASan, fuzzing, a debug interpreter) would
+    otherwise find the first one's objects up to date and reuse them."""
+    keys = ("CC", "CFLAGS", "LDSHARED", "LDFLAGS",
+            "SSLMOD_EXTRA_CFLAGS", "SSLMOD_EXTRA_LDFLAGS", "SSLMOD_OPENSSL_DIR")
+    parts = ["%s=%s" % (k, os.environ.get(k, "")) for k in keys]
+    parts.append("python=%s %s" % (sys.version, sysconfig.get_config_var("EXT_SUFFIX")))
+    return "\n".join(parts) + "\n"
+
+
 class BuildExt(build_ext):
     def build_extensions(self):
+        stamp = os.path.join(self.build_temp, "sslmod_build_signature")
+        sig = build_signature()
+        try:
+            with open(stamp) as f:
+                same = f.read() == sig
+        except OSError:
+            same = False
+        if not same:
+            self.force = True
         incs, libdirs, names, link = find_openssl()
         hdir = openssl_header_dir(incs)
         check_version(hdir)
@@ -120,6 +142,10 @@ class BuildExt(build_ext):
             ext.extra_compile_args += extra
             ext.extra_link_args += link + extra_link
         super().build_extensions()
+        # Written only once the build has succeeded.
+        os.makedirs(self.build_temp, exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write(sig)
 
 
 SOURCES = ["Modules/_sslmod.c"] + sorted(glob("Modules/_sslmod/*.c"))
