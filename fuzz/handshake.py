@@ -3,7 +3,7 @@ input's first byte picks the local configuration (common.py), the rest is
 everything the peer sends, fed to the incoming MemoryBIO in the record
 chunks the fuzzer chose; the local end runs its handshake, then reads,
 writes and shuts down, and every query a program makes is asked."""
-from common import check_unraisable, client_context, client_hostname, inspect, server_context, ssl
+from common import check_error_queue, clear_error_queue, check_unraisable, client_context, client_hostname, inspect, server_context, ssl
 
 # What a handshake step may raise: TLS errors, and what the fuzz callbacks
 # raise on purpose (re-raised by the handshake).
@@ -36,6 +36,7 @@ def run(data, server_side):
     if not data:
         return
     config, stream = data[0], data[1:]
+    clear_error_queue()
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     if server_side:
         obj = server_context(config).wrap_bio(incoming, outgoing, server_side=True)
@@ -74,3 +75,4 @@ def run(data, server_side):
     outgoing.read()
     del obj
     check_unraisable()
+    check_error_queue("a handshake run")

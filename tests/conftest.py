@@ -363,3 +363,26 @@ def under_nomemory(call, limit):
         finally:
             _testcapi.remove_mem_hooks()
     return ok
+
+
+def _mapped_libcrypto():
+    """The libcrypto that the extensions of this process use."""
+    import ctypes
+    import sslmod._sslmod  # noqa: F401 - maps the library sslmod links
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "/libcrypto.so" in path:
+                lib = ctypes.CDLL(path)
+                lib.ERR_peek_error.restype = ctypes.c_ulong
+                return lib
+    pytest.skip("no libcrypto mapped into this process")
+
+
+def openssl_error_queue(clear=False):
+    """The code of the oldest error queued on this thread's OpenSSL error
+    queue (0 when empty); with CLEAR, empty the queue first."""
+    lib = _mapped_libcrypto()
+    if clear:
+        lib.ERR_clear_error()
+    return lib.ERR_peek_error()

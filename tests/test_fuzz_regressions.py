@@ -143,3 +143,53 @@ def test_cadata_second_block_unreadable_with_nothing_queued(impl):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         return ctx.load_verify_locations(cadata=cadata), ctx.cert_store_stats()
     same(scenario, impl)
+
+
+_BAD_EXTENSION = os.path.join(os.path.dirname(__file__), "..", "fuzz", "findings",
+                              "cadata-der-bad-extension-ae0e6c13")
+
+
+@pytest.mark.parametrize("walk", ["cert_store_stats", "get_ca_certs", "get_ca_certs_der"])
+def test_store_walk_leaves_no_error_queued(core, std_core, walk):
+    """fuzz_cadata (fuzz/findings/cadata-der-bad-extension-ae0e6c13): four
+    DER certificates, one with an extension OpenSSL cannot decode.  Walking
+    the store decodes the extensions, and OpenSSL queues its complaint;
+    sslmod left it queued, and the next load_verify_locations() in the
+    thread, the interpreter's here, failed with "[X509V3:
+    INVALID_CERTIFICATE] invalid certificate" for good data.  The stdlib's
+    own walk leaves it too (its next load fails the same way); sslmod's no
+    longer does."""
+    from conftest import openssl_error_queue
+    with open(_BAD_EXTENSION, "rb") as f:
+        cadata = f.read()[1:]   # the harness's mode byte, then DER
+    openssl_error_queue(clear=True)
+    ctx = core._SSLContext(core.PROTOCOL_TLS_CLIENT)
+    assert ctx.load_verify_locations(None, None, cadata) is None
+    assert openssl_error_queue() == 0
+    if walk == "cert_store_stats":
+        assert ctx.cert_store_stats() == {"x509": 4, "crl": 0, "x509_ca": 1}
+    else:
+        assert len(ctx.get_ca_certs(walk == "get_ca_certs_der")) == 1
+    assert openssl_error_queue() == 0
+    # What a stale error did to the next user of OpenSSL in the thread:
+    other = std_core._SSLContext(std_core.PROTOCOL_TLS_CLIENT)
+    assert other.load_verify_locations(None, None, cadata) is None
+    openssl_error_queue(clear=True)
+
+
+def test_stdlib_store_walk_leaves_an_error_queued(std_core):
+    """The stdlib bug the test above guards sslmod against, shown on the
+    interpreter's _ssl itself (so that the test above is known to test
+    something): its cert_store_stats() leaves the error, and its own next
+    load then fails."""
+    from conftest import openssl_error_queue
+    with open(_BAD_EXTENSION, "rb") as f:
+        cadata = f.read()[1:]
+    openssl_error_queue(clear=True)
+    ctx = std_core._SSLContext(std_core.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(None, None, cadata)
+    ctx.cert_store_stats()
+    left = openssl_error_queue()
+    openssl_error_queue(clear=True)
+    if left == 0:
+        pytest.skip("this interpreter's _ssl (fixed?) leaves the queue empty")

@@ -1427,12 +1427,22 @@ context_store_objects(sslmod_context *self)
     return objs;
 }
 
-/* The certificate OBJ holds if it is a CA certificate, else NULL. */
+/* The certificate OBJ holds if it is a CA certificate, else NULL.
+ * X509_check_ca() decodes the extensions the first time and queues an error
+ * when one is malformed; that error is not ours to report and must not be
+ * left behind, where the next OpenSSL user in the thread would take it for
+ * its own failure (the interpreter's _ssl does leave it). */
 static X509 *
 store_object_ca(X509_OBJECT *obj)
 {
     X509 *cert = X509_OBJECT_get0_X509(obj);   /* NULL unless a certificate */
-    return cert != NULL && X509_check_ca(cert) ? cert : NULL;
+    int ca = 0;
+    if (cert != NULL) {
+        ERR_set_mark();
+        ca = X509_check_ca(cert);
+        ERR_pop_to_mark();
+    }
+    return ca ? cert : NULL;
 }
 
 /* What cert_store_stats() reports, in its key order. */
