@@ -117,6 +117,24 @@ def build_signature():
     return "\n".join(parts) + "\n"
 
 
+def default_suites_macros():
+    """The interpreter's own choice of a new context's cipher list, from how
+    it was configured (--with-ssl-default-suites): "python" (CPython's
+    string, the default), "openssl" (OpenSSL's, and the system's
+    configuration: Debian's and Fedora's builds) or a string of the
+    builder's.  sslmod follows the interpreter it is built for."""
+    choice = "python"
+    for arg in shlex.split(sysconfig.get_config_var("CONFIG_ARGS") or ""):
+        if arg.startswith("--with-ssl-default-suites="):
+            choice = arg.split("=", 1)[1]
+    if choice == "python":
+        return []
+    if choice == "openssl":
+        return [("SSLMOD_DEFAULT_SUITES_OPENSSL", "1")]
+    literal = choice.replace("\\", "\\\\").replace('"', '\\"')
+    return [("SSLMOD_DEFAULT_CIPHERS", '"%s"' % literal), ("SSLMOD_DEFAULT_SUITES_CUSTOM", "1")]
+
+
 class BuildExt(build_ext):
     def build_extensions(self):
         stamp = os.path.join(self.build_temp, "sslmod_build_signature")
@@ -141,6 +159,7 @@ class BuildExt(build_ext):
             ext.libraries += names
             ext.extra_compile_args += extra
             ext.extra_link_args += link + extra_link
+            ext.define_macros += default_suites_macros()
         super().build_extensions()
         # Written only once the build has succeeded.
         os.makedirs(self.build_temp, exist_ok=True)

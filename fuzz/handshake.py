@@ -3,7 +3,8 @@ input's first byte picks the local configuration (common.py), the rest is
 everything the peer sends, fed to the incoming MemoryBIO in the record
 chunks the fuzzer chose; the local end runs its handshake, then reads,
 writes and shuts down, and every query a program makes is asked."""
-from common import check_error_queue, clear_error_queue, check_unraisable, client_context, client_hostname, inspect, server_context, ssl
+from common import (check_error_queue, check_unraisable, clear_error_queue, client_context,
+                    client_hostname, inspect, server_context, ssl)
 
 # What a handshake step may raise: TLS errors, and what the fuzz callbacks
 # raise on purpose (re-raised by the handshake).

@@ -261,6 +261,13 @@ def same(fn, impl, raises=None, warns=None, ref=None):
         assert any(w[0] == warns for w in expected[1]), (
             "the stdlib did not warn %s: %r" % (warns, expected[1]))
     got = outcome(fn, impl)
+    if impl is not _std_ssl and got[1] != expected[1]:
+        # A warning the distribution's ssl.py adds (stdlib_quirks) is not
+        # the interpreter's behaviour that sslmod's ssl follows.
+        import stdlib_quirks
+        extra = stdlib_quirks.WRAP_BIO_HOSTNAME_WARNING
+        if extra and [w for w in expected[1] if w not in extra] == got[1]:
+            expected = (expected[0], got[1])
     assert got == expected
     assert _typed(got) == _typed(expected)
     return expected

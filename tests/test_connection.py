@@ -9,6 +9,7 @@ import pytest
 import ssl as STD
 
 import connutil as cu
+import stdlib_quirks
 from conftest import without_newer_api
 
 
@@ -206,9 +207,12 @@ def test_wrap_bio_bad_arguments(std, impl):
                        server_hostname=b"localhost"),
             cu.capture(wrap, mod.MemoryBIO(), mod.MemoryBIO(),
                        server_hostname=1),
+        ] + ([] if stdlib_quirks.WRAP_BIO_HOSTNAME_WARNING else [
+            # Debian's 3.11.2 ssl.py checks this itself (ValueError) before
+            # _wrap_bio, with the same patch that adds its warning.
             cu.capture(wrap, mod.MemoryBIO(), mod.MemoryBIO(),
                        server_side=True, server_hostname="x"),
-        ]
+        ])
     cu.check_same(scenario, std, impl)
 
 

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import stdlib_quirks
 from conftest import CERTS, _exc_bases, same, stdlib_raises
 
 EXCEPTIONS = ["SSLError", "SSLZeroReturnError", "SSLWantReadError", "SSLWantWriteError",
@@ -225,7 +226,11 @@ def test_closed_and_unused_objects(impl):
     def scenario(ssl):
         out = []
         obj = client(ssl).wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="localhost")
-        for call in (obj.getpeercert, obj.cipher, obj.version, obj.shared_ciphers,
+        # gh-96931: an interpreter with that bug lists its own ciphers here.
+        shared = obj.shared_ciphers
+        if stdlib_quirks.SHARED_CIPHERS_BUG:
+            shared = lambda: "not compared"  # noqa: E731
+        for call in (obj.getpeercert, obj.cipher, obj.version, shared,
                      obj.selected_alpn_protocol, obj.pending, obj.compression,
                      lambda: obj.get_channel_binding("tls-unique"),
                      lambda: obj.get_channel_binding("nope"),

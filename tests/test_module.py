@@ -9,6 +9,7 @@ import pytest
 import _ssl as _std_core
 import ssl as _std_ssl
 
+import stdlib_quirks
 from conftest import NEWER_API, same, stdlib_raises, without_newer_api
 
 WINDOWS_ONLY = {"enum_certificates", "enum_crls"}
@@ -83,7 +84,25 @@ def test_module_doc(core, std_core):
 
 @pytest.mark.parametrize("name", core_constants())
 def test_core_constant(core, std_core, name):
+    if name == "_OPENSSL_API_VERSION":
+        check_api_version(core, std_core)
+        return
     same(lambda m: getattr(m, name), core, ref=std_core)
+
+
+def check_api_version(core, std_core):
+    """_OPENSSL_API_VERSION is the version of the headers each module was
+    compiled with: equal to the interpreter's when both were built here,
+    and in any case the version of sslmod's own build."""
+    build = getattr(core, "_OPENSSL_BUILD_VERSION", None)   # sslmod's only
+    if build is not None:
+        text = build.split()[1]                               # "3.0.19"
+        major, minor, patch = (int(x) for x in text.split("-")[0].split(".")[:3])
+        assert tuple(core._OPENSSL_API_VERSION)[:4] == (major, minor, 0, patch)
+    if stdlib_quirks.built_against_same_headers(core):
+        same(lambda m: m._OPENSSL_API_VERSION, core, ref=std_core)
+    elif build is None:
+        pytest.skip("the interpreter's _ssl was built against other OpenSSL headers")
 
 
 @pytest.mark.parametrize("name", ssl_constants())
@@ -141,6 +160,9 @@ def test_channel_binding_types(impl, impl_name):
                                   "OPENSSL_VERSION_NUMBER", "_OPENSSL_API_VERSION",
                                   "_DEFAULT_CIPHERS"])
 def test_openssl_version_values(core, std_core, name):
+    if name == "_OPENSSL_API_VERSION":
+        check_api_version(core, std_core)
+        return
     same(lambda m: getattr(m, name), core, ref=std_core)
 
 

@@ -17,12 +17,13 @@ import pytest
 import ssl as STD
 
 import connutil as cu
+import stdlib_quirks
 
 # How the interpreter's own ssl reports a transport EOF without close_notify
 # (sslmod follows it): SSLEOFError from 3.10 on; 3.9's _ssl, with OpenSSL 3's
 # OP_IGNORE_UNEXPECTED_EOF default, takes it for a clean close (b"" from
 # recv(), SSLZeroReturnError from a handshake).
-RAGGED_EOF_ERROR = "SSLEOFError" if sys.version_info >= (3, 10) else "SSLZeroReturnError"
+RAGGED_EOF_ERROR = stdlib_quirks.ragged_eof_error()
 
 
 def pair_ctx(mod, peer=STD, **ckw):

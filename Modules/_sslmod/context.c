@@ -112,8 +112,12 @@ default_options(void)
                     | SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION
                     | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE
                     | SSL_OP_SINGLE_ECDH_USE;
-#if PY_VERSION_HEX < 0x030A0000
-    /* 3.9's _ssl on OpenSSL 3 treats a bare transport EOF as a clean close. */
+#if PY_VERSION_HEX < 0x030A0000 \
+    || (PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030A0B00) \
+    || (PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030B0300)
+    /* On OpenSSL 3, the _ssl of 3.9, of 3.10 before 3.10.11 and of 3.11
+     * before 3.11.3 (Debian 12's python3 is 3.11.2) treats a bare
+     * transport EOF as a clean close. */
     opts |= SSL_OP_IGNORE_UNEXPECTED_EOF;
 #endif
     return opts;
@@ -187,6 +191,53 @@ set_cipher_string(sslmod_context *self, const char *list)
     return 0;
 }
 
+#ifdef SSLMOD_DEFAULT_SUITES_OPENSSL
+/* Leave the new SSL_CTX's TLS 1.2-and-older list as OpenSSL and the
+ * system configuration made it, and remember it as the string each
+ * connection's own copy is built from: the names, in order. */
+static int
+keep_system_ciphers(sslmod_context *self)
+{
+    STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(self->ctx);
+    PyObject *parts = NULL, *sep = NULL, *joined = NULL;
+    int rc = -1;
+
+    parts = PyList_New(0);
+    if (parts == NULL) {
+        goto done;
+    }
+    for (int i = 0; i < sk_SSL_CIPHER_num(list); i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(list, i);
+        PyObject *name;
+        if (strcmp(SSL_CIPHER_get_version(c), "TLSv1.3") == 0) {
+            continue;   /* set apart, with SSL_CTX_set_ciphersuites() */
+        }
+        name = PyBytes_FromString(SSL_CIPHER_get_name(c));
+        if (name == NULL || PyList_Append(parts, name) < 0) {
+            Py_XDECREF(name);
+            goto done;
+        }
+        Py_DECREF(name);
+    }
+    sep = PyBytes_FromString(":");
+    if (sep == NULL) {
+        goto done;
+    }
+    /* No TLS 1.2 suite at all: connections get OpenSSL's default. */
+    joined = PyList_GET_SIZE(parts) ? PyObject_CallMethod(sep, "join", "O", parts)
+                                    : PyBytes_FromString(SSLMOD_DEFAULT_CIPHERS);
+    if (joined == NULL) {
+        goto done;
+    }
+    Py_XSETREF(self->ciphers, joined);
+    rc = 0;
+done:
+    Py_XDECREF(sep);
+    Py_XDECREF(parts);
+    return rc;
+}
+#endif
+
 /* Apply the stdlib's defaults for PROTOCOL to a new SSL_CTX. */
 static int
 context_configure(sslmod_context *self)
@@ -209,7 +260,11 @@ context_configure(sslmod_context *self)
             goto done;
         }
     }
-#if PY_VERSION_HEX >= 0x030A0000
+#if PY_VERSION_HEX >= 0x030A0000 && !defined(SSLMOD_DEFAULT_SUITES_OPENSSL) \
+    && !defined(SSLMOD_DEFAULT_SUITES_CUSTOM)
+    /* Only with CPython's own cipher string: an interpreter built to use
+     * OpenSSL's (or its builder's) leaves the floor to OpenSSL and the
+     * system configuration too. */
     else if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot set the minimum protocol version");
         goto done;
@@ -225,9 +280,15 @@ context_configure(sslmod_context *self)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     }
 
+#ifdef SSLMOD_DEFAULT_SUITES_OPENSSL
+    if (keep_system_ciphers(self) < 0) {
+        goto done;
+    }
+#else
     if (set_cipher_string(self, SSLMOD_DEFAULT_CIPHERS) < 0) {
         goto done;
     }
+#endif
 
     /* Partial wildcards ("f*.example.com") are never accepted. */
     self->hostflags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;

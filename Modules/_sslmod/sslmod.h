@@ -323,7 +323,19 @@ PyObject *sslmod_test_decode_cert(PyObject *module, PyObject *path);
 int sslmod_context_setup(PyObject *module, sslmod_state *st);
 
 /* The cipher string a new context starts with (exported as
- * _DEFAULT_CIPHERS), as each interpreter's own _ssl sets it. */
+ * _DEFAULT_CIPHERS), as each interpreter's own _ssl sets it.  setup.py
+ * defines SSLMOD_DEFAULT_SUITES_OPENSSL when the interpreter was built
+ * --with-ssl-default-suites=openssl: a new context then keeps the list
+ * OpenSSL and the system configuration give it, and the constant names
+ * OpenSSL's default; or SSLMOD_DEFAULT_CIPHERS when it was built with a
+ * string of its own. */
+#if defined(SSLMOD_DEFAULT_SUITES_OPENSSL) && !defined(SSLMOD_DEFAULT_CIPHERS)
+#  ifdef SSL_DEFAULT_CIPHER_LIST
+#    define SSLMOD_DEFAULT_CIPHERS SSL_DEFAULT_CIPHER_LIST
+#  else
+#    define SSLMOD_DEFAULT_CIPHERS "ALL:!COMPLEMENTOFDEFAULT:!eNULL"
+#  endif
+#endif
 #ifndef SSLMOD_DEFAULT_CIPHERS
 #  if PY_VERSION_HEX >= 0x030A0000
 #    define SSLMOD_DEFAULT_CIPHERS \
