@@ -618,7 +618,7 @@ sslmod_free(void *module)
 
 static PyModuleDef_Slot sslmod_slots[] = {
     {Py_mod_exec, sslmod_exec},
-#if PY_VERSION_HEX >= 0x030C0000
+#if SSLMOD_HAS_MULTIPLE_INTERPRETERS_SLOT
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
     {0, NULL},

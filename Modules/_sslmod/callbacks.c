@@ -71,18 +71,12 @@ stash_exception(sslmod_conn *conn)
 static PyObject *
 weak_target(PyObject *ref)
 {
+    PyObject *obj;
     if (!PyWeakref_Check(ref)) {
         return Py_NewRef(ref);          /* held strongly after all */
     }
-#if PY_VERSION_HEX >= 0x030D0000
-    PyObject *obj = NULL;
-    if (PyWeakref_GetRef(ref, &obj) < 0) {
-        return NULL;
-    }
+    obj = sslmod_weakref_get(ref);
     return obj != NULL ? obj : Py_NewRef(Py_None);
-#else
-    return Py_XNewRef(PyWeakref_GetObject(ref));
-#endif
 }
 
 /* The object a callback is given as "the connection": the owner (the

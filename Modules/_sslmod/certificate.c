@@ -769,16 +769,10 @@ static PyType_Slot cert_slots[] = {
     {0, NULL},
 };
 
-#ifdef Py_TPFLAGS_DISALLOW_INSTANTIATION
-#  define SSLMOD_CERT_NO_NEW Py_TPFLAGS_DISALLOW_INSTANTIATION
-#else
-#  define SSLMOD_CERT_NO_NEW 0
-#endif
-
 static PyType_Spec cert_spec = {
     .name = "_ssl.Certificate",
     .basicsize = sizeof(sslmod_cert),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | SSLMOD_CERT_NO_NEW,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | SSLMOD_TPFLAGS_NO_NEW,
     .slots = cert_slots,
 };
 
@@ -790,11 +784,9 @@ sslmod_certificate_setup(PyObject *module, sslmod_state *st)
     if (st->certificate_type == NULL) {
         goto done;
     }
+    /* Certificates only come from connections. */
+    sslmod_forbid_instantiation(st->certificate_type);
 #if PY_VERSION_HEX < 0x030A0000
-    /* 3.9 has no DISALLOW_INSTANTIATION flag and gives heap types object's
-     * tp_new; Certificates only come from connections. */
-    st->certificate_type->tp_new = NULL;
-    PyType_Modified(st->certificate_type);
     /* The ssl module of 3.9 has no Certificate class: keep it unexported
      * there so the module's namespace matches. */
     rc = 0;

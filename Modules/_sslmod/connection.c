@@ -24,30 +24,6 @@
 
 /* ---- small helpers ------------------------------------------------- */
 
-/* The object REF refers to, as a new reference; NULL if REF is NULL or
- * dead.  Never leaves an exception set. */
-static PyObject *
-weak_get(PyObject *ref)
-{
-    PyObject *obj = NULL;
-    if (ref == NULL) {
-        return NULL;
-    }
-#if PY_VERSION_HEX >= 0x030D0000
-    if (PyWeakref_GetRef(ref, &obj) < 0) {
-        PyErr_Clear();
-        obj = NULL;
-    }
-#else
-    obj = PyWeakref_GetObject(ref);   /* borrowed */
-    if (obj == Py_None) {
-        obj = NULL;
-    }
-    Py_XINCREF(obj);
-#endif
-    return obj;
-}
-
 /* A callback may leave an exception on SELF while OpenSSL runs.  When the
  * operation succeeds, that exception is raised (take_pending_exc); when it
  * fails, the operation's own error is raised with the callback's as its
@@ -202,7 +178,7 @@ io_prepare(sslmod_conn *self, conn_io *io)
         rc = 0;    /* BIO mode */
         goto done;
     }
-    io->sock = weak_get(self->sock);
+    io->sock = sslmod_weakref_get(self->sock);
     if (io->sock == NULL) {
         SSLMOD_RAISE_MSG(self->state, self->state->SSLError, 0,
                          "Underlying socket connection gone");
@@ -1522,7 +1498,7 @@ static PyObject *
 conn_get_owner(PyObject *op, void *Py_UNUSED(closure))
 {
     sslmod_conn *self = (sslmod_conn *)op;
-    PyObject *owner = weak_get(self->owner);
+    PyObject *owner = sslmod_weakref_get(self->owner);
     return owner != NULL ? owner : Py_NewRef(Py_None);
 }
 
@@ -1695,15 +1671,11 @@ static PyType_Slot conn_slots[] = {
     {0, NULL},
 };
 
-#ifndef Py_TPFLAGS_DISALLOW_INSTANTIATION
-#  define Py_TPFLAGS_DISALLOW_INSTANTIATION 0
-#endif
-
 static PyType_Spec conn_spec = {
     .name = "_ssl._SSLSocket",
     .basicsize = sizeof(sslmod_conn),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE
-             | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+             | SSLMOD_TPFLAGS_NO_NEW,
     .slots = conn_slots,
 };
 
@@ -1714,9 +1686,6 @@ sslmod_conn_setup(PyObject *module, sslmod_state *st)
     if (st->conn_type == NULL) {
         return -1;
     }
-#if PY_VERSION_HEX < 0x030A0000
-    /* 3.9 has no DISALLOW_INSTANTIATION: only _wrap_* may make these. */
-    st->conn_type->tp_new = NULL;
-#endif
+    sslmod_forbid_instantiation(st->conn_type);   /* only _wrap_* make these */
     return PyModule_AddType(module, st->conn_type);
 }

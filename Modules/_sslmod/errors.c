@@ -328,44 +328,6 @@ sslmod_errors_setup(PyObject *module, sslmod_state *st)
     return 0;
 }
 
-/* ---- the current exception as one object ------------------------- */
-
-PyObject *
-sslmod_exc_fetch(void)
-{
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    if (type == NULL) {
-        return NULL;
-    }
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL && value != NULL) {
-        PyException_SetTraceback(value, tb);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-#endif
-}
-
-void
-sslmod_exc_restore(PyObject *exc)
-{
-    if (exc == NULL) {
-        return;
-    }
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(exc);
-#else
-    PyObject *type = (PyObject *)Py_TYPE(exc);
-    Py_INCREF(type);
-    PyErr_Restore(type, exc, PyException_GetTraceback(exc));
-#endif
-}
-
 /* ---- what to raise ------------------------------------------------ */
 
 static const char *

@@ -20,18 +20,7 @@
 static PyObject *
 conn_owner(sslmod_conn *conn)
 {
-    PyObject *obj = NULL;
-    if (conn->owner != NULL) {
-#if PY_VERSION_HEX >= 0x030D0000
-        if (PyWeakref_GetRef(conn->owner, &obj) < 0) {
-            PyErr_Clear();
-            obj = NULL;
-        }
-#else
-        obj = PyWeakref_GetObject(conn->owner);   /* borrowed */
-        obj = (obj == Py_None) ? NULL : Py_NewRef(obj);
-#endif
-    }
+    PyObject *obj = sslmod_weakref_get(conn->owner);
     return obj != NULL ? obj : Py_NewRef((PyObject *)conn);
 }
 

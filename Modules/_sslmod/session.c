@@ -28,17 +28,6 @@ sslmod_session_new(sslmod_state *st, SSL_SESSION *sess, sslmod_context *ctx)
     return (PyObject *)self;
 }
 
-#if PY_VERSION_HEX < 0x030A0000
-/* 3.9 has no Py_TPFLAGS_DISALLOW_INSTANTIATION; refuse by hand. */
-static PyObject *
-session_refuse_new(PyTypeObject *type, PyObject *Py_UNUSED(args),
-                   PyObject *Py_UNUSED(kwds))
-{
-    PyErr_Format(PyExc_TypeError, "cannot create '%s' instances", type->tp_name);
-    return NULL;
-}
-#endif
-
 static int
 session_traverse(sslmod_session *self, visitproc visit, void *arg)
 {
@@ -161,9 +150,6 @@ static PyGetSetDef session_getset[] = {
 };
 
 static PyType_Slot session_slots[] = {
-#if PY_VERSION_HEX < 0x030A0000
-    {Py_tp_new, session_refuse_new},
-#endif
     {Py_tp_dealloc, session_dealloc},
     {Py_tp_traverse, session_traverse},
     {Py_tp_clear, session_clear},
@@ -177,10 +163,7 @@ static PyType_Spec session_spec = {
     .name = SESSION_TYPE_NAME,
     .basicsize = sizeof(sslmod_session),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE
-#if PY_VERSION_HEX >= 0x030A0000
-             | Py_TPFLAGS_DISALLOW_INSTANTIATION
-#endif
-    ,
+             | SSLMOD_TPFLAGS_NO_NEW,
     .slots = session_slots,
 };
 
@@ -192,5 +175,6 @@ sslmod_session_setup(PyObject *module, sslmod_state *st)
     if (st->session_type == NULL) {
         return -1;
     }
+    sslmod_forbid_instantiation(st->session_type);   /* only connections make them */
     return PyModule_AddObjectRef(module, "SSLSession", (PyObject *)st->session_type);
 }

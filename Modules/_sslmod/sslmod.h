@@ -9,6 +9,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include "compat.h"      /* the C API of 3.9 to 3.13 behind one name */
 
 #include <openssl/ssl.h>
 #include <openssl/err.h>
@@ -59,36 +60,6 @@ typedef struct sslmod_state {
 /* The state of the module that defined TYPE or one of its bases; works for
  * Python subclasses and on 3.9 (no PyType_GetModuleByDef there). */
 sslmod_state *sslmod_state_from_type(PyTypeObject *type);
-
-/* Compatibility with 3.9, whose C API lacks a few newer conveniences. */
-#ifndef Py_TPFLAGS_IMMUTABLETYPE
-#  define Py_TPFLAGS_IMMUTABLETYPE 0
-#endif
-#if PY_VERSION_HEX < 0x030A0000
-static inline PyObject *
-Py_NewRef(PyObject *o)
-{
-    Py_INCREF(o);
-    return o;
-}
-static inline PyObject *
-Py_XNewRef(PyObject *o)
-{
-    Py_XINCREF(o);
-    return o;
-}
-static inline int
-PyModule_AddObjectRef(PyObject *mod, const char *name, PyObject *value)
-{
-    int rc;
-    Py_XINCREF(value);
-    rc = PyModule_AddObject(mod, name, value);
-    if (rc < 0) {
-        Py_XDECREF(value);
-    }
-    return rc;
-}
-#endif
 
 /* A Python int as a C int; -1 with an exception set on failure (the
  * stdlib's wording: "Python int too large to convert to C int"). */
@@ -294,10 +265,7 @@ PyObject *sslmod_err_raise_msg(sslmod_state *st, PyObject *exc_type, int errcode
 #define SSLMOD_RAISE_MSG(st, type, code, msg) \
     sslmod_err_raise_msg((st), (type), (code), (msg), __FILE__, __LINE__)
 
-/* Take the current exception as one object (normalized, traceback
- * attached) / put it back.  NULL-safe.  Work on 3.9 to 3.13. */
-PyObject *sslmod_exc_fetch(void);
-void sslmod_exc_restore(PyObject *exc);   /* steals EXC */
+/* sslmod_exc_fetch() / sslmod_exc_restore(): compat.h. */
 
 /* ------------------------------------------------------------------ */
 /* certificate.c: X509 -> Python values, and the Certificate type.      */
