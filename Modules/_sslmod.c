@@ -219,7 +219,7 @@ mod_RAND_add(PyObject *module, PyObject *args)
         const char *p = view.buf;
         Py_ssize_t left = view.len;
         Py_BEGIN_ALLOW_THREADS
-        while (left > 0) {   /* RAND_add takes an int length */
+        while (left > 0) { /* RAND_add takes an int length */
             int chunk = left > INT_MAX ? INT_MAX : (int)left;
             RAND_add(p, chunk, entropy);
             p += chunk;
@@ -242,7 +242,7 @@ mod_RAND_status(PyObject *module, PyObject *unused)
     (void)module;
     (void)unused;
 #if PY_VERSION_HEX < 0x030A0000
-    return PyLong_FromLong(RAND_status());   /* 3.9 answered with an int */
+    return PyLong_FromLong(RAND_status()); /* 3.9 answered with an int */
 #else
     return PyBool_FromLong(RAND_status() == 1);
 #endif
@@ -253,11 +253,8 @@ mod_get_default_verify_paths(PyObject *module, PyObject *unused)
 {
     (void)module;
     (void)unused;
-    return Py_BuildValue("(ssss)",
-                         X509_get_default_cert_file_env(),
-                         X509_get_default_cert_file(),
-                         X509_get_default_cert_dir_env(),
-                         X509_get_default_cert_dir());
+    return Py_BuildValue("(ssss)", X509_get_default_cert_file_env(), X509_get_default_cert_file(),
+                         X509_get_default_cert_dir_env(), X509_get_default_cert_dir());
 }
 
 static PyMethodDef sslmod_functions[] = {
@@ -343,8 +340,7 @@ static const sslmod_const int_constants[] = {
     C("ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION", SSL_AD_UNSUPPORTED_EXTENSION),
     C("ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE", SSL_AD_CERTIFICATE_UNOBTAINABLE),
     C("ALERT_DESCRIPTION_UNRECOGNIZED_NAME", SSL_AD_UNRECOGNIZED_NAME),
-    C("ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE",
-      SSL_AD_BAD_CERTIFICATE_STATUS_RESPONSE),
+    C("ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE", SSL_AD_BAD_CERTIFICATE_STATUS_RESPONSE),
     C("ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE", SSL_AD_BAD_CERTIFICATE_HASH_VALUE),
     C("ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY", SSL_AD_UNKNOWN_PSK_IDENTITY),
     C("PROTOCOL_SSLv23", SSLMOD_PROTOCOL_TLS),
@@ -355,8 +351,7 @@ static const sslmod_const int_constants[] = {
     C("PROTOCOL_TLSv1_1", SSLMOD_PROTOCOL_TLSv1_1),
     C("PROTOCOL_TLSv1_2", SSLMOD_PROTOCOL_TLSv1_2),
     /* OP_ALL leaves out the two flags the ssl module has always masked. */
-    C("OP_ALL", SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS
-                & ~SSL_OP_LEGACY_SERVER_CONNECT),
+    C("OP_ALL", SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS & ~SSL_OP_LEGACY_SERVER_CONNECT),
     C("OP_NO_SSLv2", SSL_OP_NO_SSLv2),
     C("OP_NO_SSLv3", SSL_OP_NO_SSLv3),
     C("OP_NO_TLSv1", SSL_OP_NO_TLSv1),
@@ -388,7 +383,7 @@ static const sslmod_const int_constants[] = {
     C("PROTO_TLSv1_3", TLS1_3_VERSION),
     C("ENCODING_PEM", 1),
     C("ENCODING_DER", 2),
-    C("OCSP_NONE", SSLMOD_OCSP_NONE),          /* ocsp.c (issue 9) */
+    C("OCSP_NONE", SSLMOD_OCSP_NONE), /* ocsp.c (issue 9) */
     C("OCSP_OPTIONAL", SSLMOD_OCSP_OPTIONAL),
     C("OCSP_REQUIRED", SSLMOD_OCSP_REQUIRED),
     {NULL, 0},
@@ -398,7 +393,7 @@ static const sslmod_const bool_constants[] = {
     C("HAS_SNI", 1),
     C("HAS_TLS_UNIQUE", 1),
     C("HAS_ECDH", 1),
-    C("HAS_NPN", 0),          /* the ssl module retired NPN; so do we */
+    C("HAS_NPN", 0), /* the ssl module retired NPN; so do we */
     C("HAS_ALPN", 1),
     C("HAS_SSLv2", 0),
 #ifdef OPENSSL_NO_SSL3
@@ -432,8 +427,8 @@ static PyObject *
 version_info(unsigned long n)
 {
     /* OpenSSL's 0xMNN00PP0 number as (major, minor, fix, patch, status). */
-    return Py_BuildValue("(kkkkk)", (n >> 28) & 0xF, (n >> 20) & 0xFF,
-                         (n >> 12) & 0xFF, (n >> 4) & 0xFF, n & 0xF);
+    return Py_BuildValue("(kkkkk)", (n >> 28) & 0xF, (n >> 20) & 0xFF, (n >> 12) & 0xFF,
+                         (n >> 4) & 0xFF, n & 0xF);
 }
 
 /* The functions are added by hand rather than through m_methods so that
@@ -480,10 +475,9 @@ add_constants(PyObject *module)
         }
     }
     if (PyModule_AddStringConstant(module, "_DEFAULT_CIPHERS", SSLMOD_DEFAULT_CIPHERS) < 0
-        || PyModule_AddStringConstant(module, "OPENSSL_VERSION",
-                                      OpenSSL_version(OPENSSL_VERSION)) < 0
-        || PyModule_AddStringConstant(module, "_OPENSSL_BUILD_VERSION",
-                                      OPENSSL_VERSION_TEXT) < 0) {
+        || PyModule_AddStringConstant(module, "OPENSSL_VERSION", OpenSSL_version(OPENSSL_VERSION))
+               < 0
+        || PyModule_AddStringConstant(module, "_OPENSSL_BUILD_VERSION", OPENSSL_VERSION_TEXT) < 0) {
         goto done;
     }
     v = PyLong_FromUnsignedLong(OpenSSL_version_num());
@@ -552,8 +546,8 @@ sslmod_exec(PyObject *module)
     st->str_gettimeout = PyUnicode_InternFromString("gettimeout");
     st->str_sslobj = PyUnicode_InternFromString("_sslobj");
     st->str_suppress_ragged_eofs = PyUnicode_InternFromString("suppress_ragged_eofs");
-    if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout
-        || !st->str_sslobj || !st->str_suppress_ragged_eofs) {
+    if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout || !st->str_sslobj
+        || !st->str_suppress_ragged_eofs) {
         goto done;
     }
     st->trust = sslmod_trust_cache_new();
@@ -561,14 +555,10 @@ sslmod_exec(PyObject *module)
         PyErr_NoMemory();
         goto done;
     }
-    if (sslmod_errors_setup(module, st) < 0
-        || sslmod_certificate_setup(module, st) < 0
-        || sslmod_membio_setup(module, st) < 0
-        || sslmod_session_setup(module, st) < 0
-        || sslmod_context_setup(module, st) < 0
-        || sslmod_conn_setup(module, st) < 0
-        || sslmod_datapath_setup(module, st) < 0
-        || add_functions(module) < 0
+    if (sslmod_errors_setup(module, st) < 0 || sslmod_certificate_setup(module, st) < 0
+        || sslmod_membio_setup(module, st) < 0 || sslmod_session_setup(module, st) < 0
+        || sslmod_context_setup(module, st) < 0 || sslmod_conn_setup(module, st) < 0
+        || sslmod_datapath_setup(module, st) < 0 || add_functions(module) < 0
         || add_constants(module) < 0) {
         goto done;
     }
@@ -578,6 +568,8 @@ done:
     return rc;
 }
 
+/* Every object the module state holds. */
+/* clang-format off */
 #define SSLMOD_STATE_OBJECTS(X) \
     X(context_type) X(conn_type) X(membio_type) X(session_type) X(certificate_type) \
     X(SSLError) X(SSLCertVerificationError) X(SSLZeroReturnError) \
@@ -585,6 +577,7 @@ done:
     X(lib_codes_to_names) X(err_codes_to_names) X(err_names_to_codes) \
     X(socket_timeout) X(socket_type) X(str_fileno) X(str_gettimeout) \
     X(sslobject_base) X(sslsocket_base) X(str_sslobj) X(str_suppress_ragged_eofs)
+/* clang-format on */
 
 static int
 sslmod_traverse(PyObject *module, visitproc visit, void *arg)

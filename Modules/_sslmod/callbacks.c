@@ -13,9 +13,9 @@
  * other reference to either cannot free them under OpenSSL's feet. */
 typedef struct {
     PyGILState_STATE gil;
-    sslmod_conn *conn;          /* strong, or NULL: nothing to call back */
-    sslmod_context *ctx;        /* strong, or NULL */
-    PyObject *saved_exc;        /* an exception the caller already had set */
+    sslmod_conn *conn;   /* strong, or NULL: nothing to call back */
+    sslmod_context *ctx; /* strong, or NULL */
+    PyObject *saved_exc; /* an exception the caller already had set */
 } cb_scope;
 
 /* Take the GIL and the references.  Returns 0 when there is a connection
@@ -32,7 +32,7 @@ cb_enter(cb_scope *scope, const SSL *ssl)
     /* Python code must not run with someone else's exception set. */
     scope->saved_exc = sslmod_exc_fetch();
 
-    conn = (sslmod_conn *)SSL_get_app_data(ssl);   /* borrowed */
+    conn = (sslmod_conn *)SSL_get_app_data(ssl); /* borrowed */
     if (conn == NULL || Py_REFCNT(conn) < 1 || conn->ctx == NULL) {
         return -1;
     }
@@ -73,7 +73,7 @@ weak_target(PyObject *ref)
 {
     PyObject *obj;
     if (!PyWeakref_Check(ref)) {
-        return Py_NewRef(ref);          /* held strongly after all */
+        return Py_NewRef(ref); /* held strongly after all */
     }
     obj = sslmod_weakref_get(ref);
     return obj != NULL ? obj : Py_NewRef(Py_None);
@@ -152,8 +152,7 @@ sslmod_cb_servername(SSL *ssl, int *alert, void *Py_UNUSED(arg))
         PyErr_WriteUnraisable(callback);
         goto handshake_failure;
     }
-    result = PyObject_CallFunctionObjArgs(callback, face, name, (PyObject *)scope.ctx,
-                                          NULL);
+    result = PyObject_CallFunctionObjArgs(callback, face, name, (PyObject *)scope.ctx, NULL);
     if (result == NULL) {
         PyErr_WriteUnraisable(callback);
         goto handshake_failure;
@@ -166,7 +165,7 @@ sslmod_cb_servername(SSL *ssl, int *alert, void *Py_UNUSED(arg))
         PyErr_WriteUnraisable(result);
         goto internal_error;
     }
-    *alert = (int)value;     /* truncated like the stdlib's */
+    *alert = (int)value; /* truncated like the stdlib's */
     rc = SSL_TLSEXT_ERR_ALERT_FATAL;
     goto done;
 
@@ -194,8 +193,8 @@ done:
  * data) for every protocol message.  msg_type is the handshake type, the
  * alert description, or the byte that identifies the record. */
 void
-sslmod_cb_msg(int write_p, int version, int content_type, const void *buf,
-              size_t len, SSL *ssl, void *arg)
+sslmod_cb_msg(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+              void *arg)
 {
     cb_scope scope;
     PyObject *callback = NULL, *face = NULL, *result = NULL;
@@ -233,9 +232,8 @@ sslmod_cb_msg(int write_p, int version, int content_type, const void *buf,
         stash_exception(scope.conn);
         goto done;
     }
-    result = PyObject_CallFunction(callback, "Osiiiy#", face,
-                                   write_p ? "write" : "read", version, content_type,
-                                   msg_type, (const char *)buf, (Py_ssize_t)len);
+    result = PyObject_CallFunction(callback, "Osiiiy#", face, write_p ? "write" : "read", version,
+                                   content_type, msg_type, (const char *)buf, (Py_ssize_t)len);
     if (result == NULL) {
         stash_exception(scope.conn);
     }
@@ -270,7 +268,7 @@ keylog_failed(const SSL *ssl, int saved_errno)
 void
 sslmod_cb_keylog(const SSL *ssl, const char *line)
 {
-    sslmod_context *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));   /* borrowed */
+    sslmod_context *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)); /* borrowed */
     int written = 0, saved_errno = 0;
 
     if (ctx == NULL || ctx->keylog_lock == NULL) {
@@ -297,8 +295,7 @@ sslmod_cb_keylog(const SSL *ssl, const char *line)
  * on without ALPN, as in the stdlib. */
 int
 sslmod_cb_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-                      const unsigned char *in, unsigned int inlen,
-                      void *Py_UNUSED(arg))
+                      const unsigned char *in, unsigned int inlen, void *Py_UNUSED(arg))
 {
     cb_scope scope;
     unsigned char *chosen = NULL;
@@ -338,9 +335,8 @@ done:
  * and malformed results go to sys.unraisablehook; values that do not fit
  * OpenSSL's buffers and undecodable hints fail silently. */
 unsigned int
-sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
-                     unsigned int max_identity_len, unsigned char *psk,
-                     unsigned int max_psk_len)
+sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
+                     unsigned char *psk, unsigned int max_psk_len)
 {
     cb_scope scope;
     PyObject *callback = NULL, *hint_obj = NULL, *result = NULL;
@@ -388,8 +384,7 @@ done:
  * PSK length, 0 to refuse the identity; failures reported as for the
  * client. */
 unsigned int
-sslmod_cb_psk_server(SSL *ssl, const char *identity, unsigned char *psk,
-                     unsigned int max_psk_len)
+sslmod_cb_psk_server(SSL *ssl, const char *identity, unsigned char *psk, unsigned int max_psk_len)
 {
     cb_scope scope;
     PyObject *callback = NULL, *id_obj = NULL, *result = NULL;

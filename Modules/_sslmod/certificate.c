@@ -11,7 +11,7 @@
 typedef struct {
     PyObject_HEAD
     sslmod_state *state;
-    X509 *cert;                 /* owned reference */
+    X509 *cert; /* owned reference */
 } sslmod_cert;
 
 /* ---- small text helpers ------------------------------------------- */
@@ -213,10 +213,9 @@ ip_to_str(const ASN1_OCTET_STRING *ip)
         PyOS_snprintf(buf, sizeof(buf), "%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
     }
     else if (p != NULL && len == 16) {
-        PyOS_snprintf(buf, sizeof(buf), "%X:%X:%X:%X:%X:%X:%X:%X",
-                      p[0] << 8 | p[1], p[2] << 8 | p[3], p[4] << 8 | p[5],
-                      p[6] << 8 | p[7], p[8] << 8 | p[9], p[10] << 8 | p[11],
-                      p[12] << 8 | p[13], p[14] << 8 | p[15]);
+        PyOS_snprintf(buf, sizeof(buf), "%X:%X:%X:%X:%X:%X:%X:%X", p[0] << 8 | p[1],
+                      p[2] << 8 | p[3], p[4] << 8 | p[5], p[6] << 8 | p[7], p[8] << 8 | p[9],
+                      p[10] << 8 | p[11], p[12] << 8 | p[13], p[14] << 8 | p[15]);
     }
     else {
         PyOS_snprintf(buf, sizeof(buf), "<invalid>");
@@ -318,7 +317,7 @@ subject_alt_names(sslmod_state *st, X509 *cert)
     GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 
     if (names == NULL) {
-        ERR_clear_error();   /* absent, repeated or malformed: no key */
+        ERR_clear_error(); /* absent, repeated or malformed: no key */
         goto done;
     }
     list = PyList_New(0);
@@ -484,7 +483,7 @@ time_to_str(sslmod_state *st, const ASN1_TIME *time)
     if (bio == NULL) {
         goto done;
     }
-    (void)ASN1_TIME_print(bio, time);   /* on failure it prints why */
+    (void)ASN1_TIME_print(bio, time); /* on failure it prints why */
     ERR_clear_error();
     res = bio_to_str(bio, 0);
 done:
@@ -614,11 +613,11 @@ sslmod_cert_new(sslmod_state *st, X509 *cert)
     }
     self = (sslmod_cert *)type->tp_alloc(type, 0);
     if (self == NULL) {
-        X509_free(cert);   /* drop the reference just taken */
+        X509_free(cert); /* drop the reference just taken */
         goto done;
     }
     self->state = st;
-    self->cert = cert;   /* owns the reference taken above */
+    self->cert = cert; /* owns the reference taken above */
 done:
     return (PyObject *)self;
 }
@@ -715,7 +714,7 @@ cert_public_bytes(PyObject *op, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"format", NULL};
     sslmod_cert *self = (sslmod_cert *)op;
     PyObject *format_obj = NULL, *index = NULL, *res = NULL;
-    int format = 1;   /* ENCODING_PEM */
+    int format = 1; /* ENCODING_PEM */
 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:public_bytes", kwlist, &format_obj)) {
         goto done;
@@ -750,8 +749,7 @@ cert_get_info(PyObject *op, PyObject *Py_UNUSED(ignored))
 }
 
 static PyMethodDef cert_methods[] = {
-    {"public_bytes", (PyCFunction)(void (*)(void))cert_public_bytes,
-     METH_VARARGS | METH_KEYWORDS,
+    {"public_bytes", (PyCFunction)(void (*)(void))cert_public_bytes, METH_VARARGS | METH_KEYWORDS,
      "public_bytes($self, /, format=Encoding.PEM)\n--\n\n"
      "The certificate encoded as PEM (a str) or, with ENCODING_DER, as DER bytes."},
     {"get_info", cert_get_info, METH_NOARGS,
@@ -760,14 +758,13 @@ static PyMethodDef cert_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* One slot per line. */
+/* clang-format off */
 static PyType_Slot cert_slots[] = {
-    {Py_tp_dealloc, cert_dealloc},
-    {Py_tp_repr, cert_repr},
-    {Py_tp_hash, cert_hash},
-    {Py_tp_richcompare, cert_richcompare},
-    {Py_tp_methods, cert_methods},
-    {0, NULL},
+    {Py_tp_dealloc, cert_dealloc},         {Py_tp_repr, cert_repr},       {Py_tp_hash, cert_hash},
+    {Py_tp_richcompare, cert_richcompare}, {Py_tp_methods, cert_methods}, {0, NULL},
 };
+/* clang-format on */
 
 static PyType_Spec cert_spec = {
     .name = "_ssl.Certificate",
@@ -803,7 +800,10 @@ done:
 static int
 no_password(char *buf, int size, int rwflag, void *userdata)
 {
-    (void)buf; (void)size; (void)rwflag; (void)userdata;
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)userdata;
     return -1;
 }
 
@@ -816,7 +816,7 @@ open_for_reading(const char *path)
     BIO *bio = NULL;
 
     if (fp != NULL) {
-        bio = BIO_new_fp(fp, BIO_CLOSE);   /* owns FP on success */
+        bio = BIO_new_fp(fp, BIO_CLOSE); /* owns FP on success */
         if (bio == NULL) {
             fclose(fp);
         }

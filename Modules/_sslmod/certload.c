@@ -11,11 +11,11 @@
 
 /* One certdata/keydata argument: its bytes, held for the whole call. */
 typedef struct {
-    PyObject *ascii;          /* the encoded str, owned, or NULL */
-    Py_buffer view;           /* the bytes-like object, or view.obj NULL */
+    PyObject *ascii; /* the encoded str, owned, or NULL */
+    Py_buffer view;  /* the bytes-like object, or view.obj NULL */
     const unsigned char *buf;
     size_t len;
-    int pem;                  /* holds a "-----BEGIN " line */
+    int pem; /* holds a "-----BEGIN " line */
 } certload_blob;
 
 static void
@@ -53,8 +53,8 @@ blob_init(certload_blob *b, PyObject *obj, const char *what)
     }
     else {
         PyErr_Format(PyExc_TypeError,
-                     "%s should be an ASCII string or a bytes-like object, not %.100s",
-                     what, Py_TYPE(obj)->tp_name);
+                     "%s should be an ASCII string or a bytes-like object, not %.100s", what,
+                     Py_TYPE(obj)->tp_name);
         goto done;
     }
     if (b->len > INT_MAX) {
@@ -123,7 +123,7 @@ parse_certs(const certload_blob *b, sslmod_pwinfo *pw, certload_parts *out)
         }
         err = ERR_peek_last_error();
         if (ERR_GET_LIB(err) != ERR_LIB_PEM || ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
-            goto done;   /* a broken certificate after the leaf */
+            goto done; /* a broken certificate after the leaf */
         }
         ERR_clear_error();
     }
@@ -170,8 +170,7 @@ parse_key(const certload_blob *b, sslmod_pwinfo *pw, certload_parts *out)
     else {
         dctx = OSSL_DECODER_CTX_new_for_pkey(&out->key, "DER", NULL, NULL,
                                              OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
-        if (dctx != NULL
-            && OSSL_DECODER_CTX_set_pem_password_cb(dctx, sslmod_cb_password, pw)) {
+        if (dctx != NULL && OSSL_DECODER_CTX_set_pem_password_cb(dctx, sslmod_cb_password, pw)) {
             if (!OSSL_DECODER_from_bio(dctx, bio)) {
                 EVP_PKEY_free(out->key);
                 out->key = NULL;
@@ -229,8 +228,7 @@ done:
 /* The memory half: CERTDATA (not None), KEYDATA (None: the key is in
  * CERTDATA), PASSWORD as for files. */
 static PyObject *
-load_from_memory(sslmod_context *self, PyObject *certdata, PyObject *keydata,
-                 PyObject *password)
+load_from_memory(sslmod_context *self, PyObject *certdata, PyObject *keydata, PyObject *password)
 {
     certload_blob cert, key;
     sslmod_pwinfo pw;
@@ -293,7 +291,7 @@ take_keyword(PyObject *orig, PyObject **kwargs, const char *name, PyObject **val
     if (key == NULL) {
         goto done;
     }
-    *value = PyDict_GetItemWithError(*kwargs ? *kwargs : orig, key);   /* borrowed */
+    *value = PyDict_GetItemWithError(*kwargs ? *kwargs : orig, key); /* borrowed */
     if (*value == NULL) {
         rc = PyErr_Occurred() ? -1 : 0;
         goto done;
@@ -329,14 +327,13 @@ sslmod_certload_load_cert_chain(PyObject *op, PyObject *args, PyObject *kwargs)
         res = sslmod_context_load_cert_chain_files(self, args, rest ? rest : kwargs);
         goto done;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, rest, "|OOO:load_cert_chain", kwlist,
-                                     &certfile, &keyfile, &password)) {
+    if (!PyArg_ParseTupleAndKeywords(args, rest, "|OOO:load_cert_chain", kwlist, &certfile,
+                                     &keyfile, &password)) {
         goto done;
     }
     if (certdata == NULL || certdata == Py_None) {
-        PyErr_SetString(PyExc_TypeError,
-                        "load_cert_chain(): keydata needs certdata; give the "
-                        "certificate chain as certdata too");
+        PyErr_SetString(PyExc_TypeError, "load_cert_chain(): keydata needs certdata; give the "
+                                         "certificate chain as certdata too");
         goto done;
     }
     if (certfile != Py_None) {

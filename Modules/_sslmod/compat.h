@@ -9,7 +9,7 @@
 #ifndef SSLMOD_COMPAT_H
 #define SSLMOD_COMPAT_H
 
-#ifndef Py_TPFLAGS_IMMUTABLETYPE            /* 3.10 */
+#ifndef Py_TPFLAGS_IMMUTABLETYPE /* 3.10 */
 #  define Py_TPFLAGS_IMMUTABLETYPE 0
 #endif
 
@@ -84,7 +84,7 @@ sslmod_weakref_get(PyObject *ref)
         obj = NULL;
     }
 #else
-    obj = PyWeakref_GetObject(ref);     /* borrowed; None once dead */
+    obj = PyWeakref_GetObject(ref); /* borrowed; None once dead */
     obj = (obj == NULL || obj == Py_None) ? NULL : Py_NewRef(obj);
     if (obj == NULL) {
         PyErr_Clear();

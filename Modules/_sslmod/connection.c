@@ -37,7 +37,7 @@ take_pending_exc(sslmod_conn *self)
     }
     self->pending_exc = NULL;
     ERR_clear_error();
-    sslmod_exc_restore(exc);   /* steals */
+    sslmod_exc_restore(exc); /* steals */
     return 1;
 }
 
@@ -54,7 +54,7 @@ chain_pending_exc(sslmod_conn *self)
         sslmod_exc_restore(pending);
         return;
     }
-    PyException_SetContext(exc, pending);   /* steals PENDING */
+    PyException_SetContext(exc, pending); /* steals PENDING */
     sslmod_exc_restore(exc);
 }
 
@@ -133,11 +133,11 @@ sslmod_conn_unlock(sslmod_conn *self, int taken)
 
 /* What one socket-mode operation needs to know about its socket. */
 typedef struct {
-    PyObject *sock;            /* strong ref, or NULL in BIO mode */
+    PyObject *sock; /* strong ref, or NULL in BIO mode */
     int fd;
-    long long timeout_ns;      /* -1 blocking, 0 non-blocking */
-    long long start_ns;        /* when the operation began */
-    long long deadline_ns;     /* -1: none */
+    long long timeout_ns;  /* -1 blocking, 0 non-blocking */
+    long long start_ns;    /* when the operation began */
+    long long deadline_ns; /* -1: none */
 } conn_io;
 
 #define CONN_IO_INIT {NULL, -1, -1, 0, -1}
@@ -161,7 +161,7 @@ io_set_bio_fd(sslmod_conn *self, int fd)
         if (cur != fd) {
             BIO_set_fd(bio, fd, BIO_NOCLOSE);
             if (wbio != NULL && wbio != bio) {
-                BIO_set_fd(wbio, fd, BIO_NOCLOSE);    /* the kTLS write BIO */
+                BIO_set_fd(wbio, fd, BIO_NOCLOSE); /* the kTLS write BIO */
             }
         }
     }
@@ -175,7 +175,7 @@ io_prepare(sslmod_conn *self, conn_io *io)
     int rc = -1;
 
     if (self->sock == NULL) {
-        rc = 0;    /* BIO mode */
+        rc = 0; /* BIO mode */
         goto done;
     }
     io->sock = sslmod_weakref_get(self->sock);
@@ -247,7 +247,7 @@ io_wait(sslmod_conn *self, conn_io *io, int ssl_error, const char *timeout_msg)
             return 0;
         }
         if (io->fd < 0) {
-            return 0;    /* closed, and the call was tried on fd -1 already */
+            return 0; /* closed, and the call was tried on fd -1 already */
         }
         /* Ctrl-C during a long blocking read lands here. */
         if (PyErr_CheckSignals() < 0) {
@@ -268,7 +268,7 @@ io_wait(sslmod_conn *self, conn_io *io, int ssl_error, const char *timeout_msg)
             return -1;
         }
         if (io->fd < 0) {
-            return 1;    /* closed meanwhile: the retry fails as on a closed socket */
+            return 1; /* closed meanwhile: the retry fails as on a closed socket */
         }
         if (status == SSLMOD_SOCK_READY) {
             return PyErr_CheckSignals() < 0 ? -1 : 1;
@@ -286,12 +286,12 @@ io_wait(sslmod_conn *self, conn_io *io, int ssl_error, const char *timeout_msg)
  * raise (the OpenSSL error, a timeout ...) with any exception a callback
  * left chained to it, and return -1. */
 static int
-io_retry(sslmod_conn *self, conn_io *io, const sslmod_errinfo *info,
-         const char *read_timeout_msg, const char *write_timeout_msg)
+io_retry(sslmod_conn *self, conn_io *io, const sslmod_errinfo *info, const char *read_timeout_msg,
+         const char *write_timeout_msg)
 {
-    int again = io_wait(self, io, info->ssl_error,
-                        info->ssl_error == SSL_ERROR_WANT_WRITE ? write_timeout_msg
-                                                                : read_timeout_msg);
+    int again =
+        io_wait(self, io, info->ssl_error,
+                info->ssl_error == SSL_ERROR_WANT_WRITE ? write_timeout_msg : read_timeout_msg);
     if (again > 0) {
         return 1;
     }
@@ -323,8 +323,7 @@ ex_ret(int ok)
 static PyObject *
 cipher_tuple(const SSL_CIPHER *cipher)
 {
-    return Py_BuildValue("(zzi)", SSL_CIPHER_get_name(cipher),
-                         SSL_CIPHER_get_version(cipher),
+    return Py_BuildValue("(zzi)", SSL_CIPHER_get_name(cipher), SSL_CIPHER_get_version(cipher),
                          SSL_CIPHER_get_bits(cipher, NULL));
 }
 
@@ -350,7 +349,7 @@ static void
 release_buffers(sslmod_conn *self)
 {
     if (!SSL_has_pending(self->ssl)) {
-        SSL_free_buffers(self->ssl);    /* 0 (kept) if a record is half-done */
+        SSL_free_buffers(self->ssl); /* 0 (kept) if a record is half-done */
     }
 }
 
@@ -381,8 +380,7 @@ set_session(sslmod_conn *self, PyObject *value)
         goto done;
     }
     if (self->server_side) {
-        PyErr_SetString(PyExc_ValueError,
-                        "Cannot set session for server-side SSLSocket.");
+        PyErr_SetString(PyExc_ValueError, "Cannot set session for server-side SSLSocket.");
         goto done;
     }
     if (SSL_is_init_finished(self->ssl)) {
@@ -419,7 +417,7 @@ set_session(sslmod_conn *self, PyObject *value)
     }
     rc = 0;
 done:
-    SSL_SESSION_free(copy);    /* the SSL holds its own reference */
+    SSL_SESSION_free(copy); /* the SSL holds its own reference */
     OPENSSL_free(der);
     return rc;
 }
@@ -469,7 +467,7 @@ setup_hostname(sslmod_conn *self, PyObject *hostname)
     if (self->server_hostname == NULL) {
         goto done;
     }
-    ip = a2i_IPADDRESS(name);   /* NULL: not an IP literal */
+    ip = a2i_IPADDRESS(name); /* NULL: not an IP literal */
     ERR_clear_error();
     /* RFC 6066: SNI carries host names only, never addresses. */
     if (ip == NULL && SSL_set_tlsext_host_name(self->ssl, name) != 1) {
@@ -480,7 +478,8 @@ setup_hostname(sslmod_conn *self, PyObject *hostname)
         param = SSL_get0_param(self->ssl);
         if (ip != NULL) {
             if (X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
-                                          (size_t)ASN1_STRING_length(ip)) != 1) {
+                                          (size_t)ASN1_STRING_length(ip))
+                != 1) {
                 SSLMOD_RAISE_QUEUE(self->state, "cannot set the IP address to verify");
                 goto done;
             }
@@ -550,7 +549,7 @@ setup_socket(sslmod_conn *self, PyObject *sock)
     else {
         wbio = bio;
     }
-    SSL_set_bio(self->ssl, bio, wbio);   /* the BIOs belong to the SSL now */
+    SSL_set_bio(self->ssl, bio, wbio); /* the BIOs belong to the SSL now */
     self->sock = PyWeakref_NewRef(sock, NULL);
     return self->sock != NULL ? 0 : -1;
 }
@@ -594,9 +593,8 @@ setup_role(sslmod_conn *self, PyObject *hostname)
 }
 
 PyObject *
-sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
-                   sslmod_membio *outbio, int server_side, PyObject *hostname,
-                   PyObject *owner, PyObject *session)
+sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio, sslmod_membio *outbio,
+                   int server_side, PyObject *hostname, PyObject *owner, PyObject *session)
 {
     sslmod_state *st = ctx->state;
     PyTypeObject *type = st->conn_type;
@@ -620,7 +618,7 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
         SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
         goto error;
     }
-    SSL_set_app_data(self->ssl, self);    /* borrowed: callbacks find us */
+    SSL_set_app_data(self->ssl, self); /* borrowed: callbacks find us */
     /* A non-blocking write may be retried from another buffer object with
      * the same bytes; renegotiation must not surface as WANT_READ. */
     SSL_set_mode(self->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
@@ -693,11 +691,11 @@ conn_dealloc(PyObject *op)
     if (self->ssl != NULL) {
         /* No callback may find a half-freed object through the SSL. */
         SSL_set_app_data(self->ssl, NULL);
-        SSL_free(self->ssl);     /* frees the BIOs it owns too */
+        SSL_free(self->ssl); /* frees the BIOs it owns too */
         self->ssl = NULL;
     }
     if (self->lock != NULL) {
-        PyThread_free_lock(self->lock);   /* no method runs: nobody holds it */
+        PyThread_free_lock(self->lock); /* no method runs: nobody holds it */
         self->lock = NULL;
     }
     conn_clear(op);
@@ -767,9 +765,8 @@ read_size(PyObject *arg, Py_ssize_t *len)
         return -1;
     }
     if (v > INT_MAX || v < INT_MIN) {
-        PyErr_SetString(PyExc_OverflowError, v > INT_MAX
-                        ? "signed integer is greater than maximum"
-                        : "signed integer is less than minimum");
+        PyErr_SetString(PyExc_OverflowError, v > INT_MAX ? "signed integer is greater than maximum"
+                                                         : "signed integer is less than minimum");
         return -1;
     }
     *len = (Py_ssize_t)v;
@@ -788,8 +785,8 @@ read_size(PyObject *arg, Py_ssize_t *len)
 /* Parse read(size[, buffer]).  VIEW->obj is set when a buffer was given
  * (the caller releases it).  0, or -1 with an exception set. */
 static int
-read_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-          Py_ssize_t *len, Py_buffer *view)
+read_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, Py_ssize_t *len,
+          Py_buffer *view)
 {
     if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         PyErr_SetString(PyExc_TypeError, SSLMOD_READ_NO_KEYWORDS);
@@ -1103,8 +1100,7 @@ sslmod_conn_ktls_send(PyObject *op)
 }
 
 int
-sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count,
-                     long long *sent)
+sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count, long long *sent)
 {
     sslmod_conn *self = (sslmod_conn *)op;
     conn_io io = CONN_IO_INIT;
@@ -1131,7 +1127,7 @@ sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count,
             continue;
         }
         if (n == 0) {
-            break;    /* the end of the file */
+            break; /* the end of the file */
         }
         /* EAGAIN reads as SSL_ERROR_WANT_WRITE: wait and go on. */
         if (io_retry(self, &io, &info, TIMEOUT_WRITE, TIMEOUT_WRITE) < 0) {
@@ -1172,8 +1168,7 @@ sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     int der = 0, verified = 0, finished, taken;
 
     if (nargs > 1) {
-        PyErr_Format(PyExc_TypeError, "getpeercert expected at most 1 argument, got %zd",
-                     nargs);
+        PyErr_Format(PyExc_TypeError, "getpeercert expected at most 1 argument, got %zd", nargs);
         goto done;
     }
     if (nargs == 1 && (der = PyObject_IsTrue(args[0])) < 0) {
@@ -1182,7 +1177,7 @@ sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     taken = lock_gil(self);
     finished = SSL_is_init_finished(self->ssl);
     if (finished) {
-        cert = SSL_get1_peer_certificate(self->ssl);   /* our own reference */
+        cert = SSL_get1_peer_certificate(self->ssl); /* our own reference */
         verified = (SSL_get_verify_mode(self->ssl) & SSL_VERIFY_PEER) != 0;
     }
     unlock(self, taken);
@@ -1197,7 +1192,7 @@ sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
         res = sslmod_cert_der(cert);
     }
     else if (!verified) {
-        res = PyDict_New();   /* not verified: nothing vouches for its content */
+        res = PyDict_New(); /* not verified: nothing vouches for its content */
     }
     else {
         res = sslmod_cert_to_dict(self->state, cert);
@@ -1212,7 +1207,7 @@ sslmod_conn_cipher(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     sslmod_conn *self = (sslmod_conn *)op;
     int taken = lock_gil(self);
-    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl);   /* static table */
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(self->ssl); /* static table */
     unlock(self, taken);
     if (cipher == NULL) {
         return Py_NewRef(Py_None);
@@ -1285,7 +1280,7 @@ sslmod_conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
     int taken = lock_gil(self);
     /* Nothing is negotiated before the handshake is done. */
     if (SSL_is_init_finished(self->ssl)) {
-        v = SSL_get_version(self->ssl);    /* a static string */
+        v = SSL_get_version(self->ssl); /* a static string */
     }
     unlock(self, taken);
     if (v == NULL || strcmp(v, "unknown") == 0) {
@@ -1325,8 +1320,7 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
     const char *name;
     int taken;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:get_channel_binding", kwlist,
-                                     &cb_type)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:get_channel_binding", kwlist, &cb_type)) {
         goto done;
     }
     if (cb_type == NULL) {
@@ -1345,7 +1339,7 @@ conn_get_channel_binding(PyObject *op, PyObject *args, PyObject *kwargs)
         }
     }
     if (strcmp(name, "tls-exporter") == 0) {
-        res = sslmod_keymat_channel_binding(self);   /* keymaterial.c */
+        res = sslmod_keymat_channel_binding(self); /* keymaterial.c */
         goto done;
     }
     if (strcmp(name, "tls-unique") != 0) {
@@ -1481,7 +1475,7 @@ conn_set_context(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
         return -1;
     }
     /* Typically called by an SNI callback to serve another certificate. */
-    taken = lock_gil(self);   /* re-entrant: an SNI callback runs under it */
+    taken = lock_gil(self); /* re-entrant: an SNI callback runs under it */
     ok = sslmod_context_attach((sslmod_context *)value, self->ssl);
     unlock(self, taken);
     if (!ok) {
@@ -1545,7 +1539,7 @@ conn_get_session(PyObject *op, void *Py_UNUSED(closure))
     if (sess == NULL) {
         return Py_NewRef(Py_None);
     }
-    return sslmod_session_new(self->state, sess, self->ctx);   /* steals SESS */
+    return sslmod_session_new(self->state, sess, self->ctx); /* steals SESS */
 }
 
 static int
@@ -1645,17 +1639,17 @@ static PyMethodDef conn_methods[] = {
 static PyGetSetDef conn_getset[] = {
     {"context", conn_get_context, conn_set_context,
      "The SSLContext of this connection.  An SNI callback may set another one\n"
-     "to change the certificate offered before the handshake goes on.", NULL},
+     "to change the certificate offered before the handshake goes on.",
+     NULL},
     {"owner", conn_get_owner, conn_set_owner,
      "The Python object (SSLSocket or SSLObject) this connection serves; held\n"
-     "weakly, and passed to the SNI callback.", NULL},
-    {"server_side", conn_get_server_side, NULL,
-     "True for the server end of the connection.", NULL},
+     "weakly, and passed to the SNI callback.",
+     NULL},
+    {"server_side", conn_get_server_side, NULL, "True for the server end of the connection.", NULL},
     {"server_hostname", conn_get_server_hostname, NULL,
      "The host name sent in SNI and verified, or None.", NULL},
     {"session", conn_get_session, conn_set_session,
-     "The SSLSession of this connection; set it before the handshake to resume.",
-     NULL},
+     "The SSLSession of this connection; set it before the handshake to resume.", NULL},
     {"session_reused", sslmod_conn_session_reused, NULL,
      "True if the handshake resumed an earlier session.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -1674,8 +1668,8 @@ static PyType_Slot conn_slots[] = {
 static PyType_Spec conn_spec = {
     .name = "_ssl._SSLSocket",
     .basicsize = sizeof(sslmod_conn),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE
-             | SSLMOD_TPFLAGS_NO_NEW,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | SSLMOD_TPFLAGS_NO_NEW,
     .slots = conn_slots,
 };
 
@@ -1686,6 +1680,6 @@ sslmod_conn_setup(PyObject *module, sslmod_state *st)
     if (st->conn_type == NULL) {
         return -1;
     }
-    sslmod_forbid_instantiation(st->conn_type);   /* only _wrap_* make these */
+    sslmod_forbid_instantiation(st->conn_type); /* only _wrap_* make these */
     return PyModule_AddType(module, st->conn_type);
 }

@@ -18,9 +18,9 @@
 #  define SSLMOD_WARN_DEPRECATED 0
 #endif
 
-#define SSLMOD_OP_NO_VERSIONS \
-    (SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 \
-     | SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3)
+#define SSLMOD_OP_NO_VERSIONS                                                                      \
+    (SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_2   \
+     | SSL_OP_NO_TLSv1_3)
 
 /* CERT_* values of the ssl module. */
 enum { SSLMOD_CERT_NONE = 0, SSLMOD_CERT_OPTIONAL = 1, SSLMOD_CERT_REQUIRED = 2 };
@@ -49,8 +49,7 @@ require_int(PyObject *value)
         PyErr_SetString(PyExc_TypeError, "argument must be int, not None");
     }
     else {
-        PyErr_Format(PyExc_TypeError, "argument must be int, not %.200s",
-                     Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError, "argument must be int, not %.200s", Py_TYPE(value)->tp_name);
     }
     return -1;
 }
@@ -108,12 +107,10 @@ is_fixed_protocol(int protocol)
 static uint64_t
 default_options(void)
 {
-    uint64_t opts = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS)
-                    | SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION
-                    | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE
-                    | SSL_OP_SINGLE_ECDH_USE;
-#if PY_VERSION_HEX < 0x030A0000 \
-    || (PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030A0B00) \
+    uint64_t opts = (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) | SSL_OP_NO_SSLv2
+                    | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE
+                    | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE;
+#if PY_VERSION_HEX < 0x030A0000 || (PY_VERSION_HEX >= 0x030A0000 && PY_VERSION_HEX < 0x030A0B00)   \
     || (PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030B0300)
     /* On OpenSSL 3, the _ssl of 3.9, of 3.10 before 3.10.11 and of 3.11
      * before 3.11.3 (Debian 12's python3 is 3.11.2) treats a bare
@@ -156,8 +153,7 @@ protocol_method(int protocol)
         break;
     default:
 #if PY_VERSION_HEX >= 0x030A0000
-        PyErr_Format(PyExc_ValueError, "invalid or unsupported protocol version %i",
-                     protocol);
+        PyErr_Format(PyExc_ValueError, "invalid or unsupported protocol version %i", protocol);
 #else
         PyErr_SetString(PyExc_ValueError, "invalid or unsupported protocol version");
 #endif
@@ -210,7 +206,7 @@ keep_system_ciphers(sslmod_context *self)
         const SSL_CIPHER *c = sk_SSL_CIPHER_value(list, i);
         PyObject *name;
         if (strcmp(SSL_CIPHER_get_version(c), "TLSv1.3") == 0) {
-            continue;   /* set apart, with SSL_CTX_set_ciphersuites() */
+            continue; /* set apart, with SSL_CTX_set_ciphersuites() */
         }
         name = PyBytes_FromString(SSL_CIPHER_get_name(c));
         if (name == NULL || PyList_Append(parts, name) < 0) {
@@ -248,19 +244,19 @@ context_configure(sslmod_context *self)
     int protocol = self->protocol;
     int rc = -1;
 
-    SSL_CTX_set_options(ctx, opts);   /* on top of OpenSSL's defaults */
+    SSL_CTX_set_options(ctx, opts); /* on top of OpenSSL's defaults */
 
     if (is_fixed_protocol(protocol)) {
-        int version = protocol == SSLMOD_PROTOCOL_TLSv1 ? TLS1_VERSION
+        int version = protocol == SSLMOD_PROTOCOL_TLSv1     ? TLS1_VERSION
                       : protocol == SSLMOD_PROTOCOL_TLSv1_1 ? TLS1_1_VERSION
-                      : TLS1_2_VERSION;
+                                                            : TLS1_2_VERSION;
         if (!SSL_CTX_set_min_proto_version(ctx, version)
             || !SSL_CTX_set_max_proto_version(ctx, version)) {
             SSLMOD_RAISE_QUEUE(self->state, "cannot pin the protocol version");
             goto done;
         }
     }
-#if PY_VERSION_HEX >= 0x030A0000 && !defined(SSLMOD_DEFAULT_SUITES_OPENSSL) \
+#if PY_VERSION_HEX >= 0x030A0000 && !defined(SSLMOD_DEFAULT_SUITES_OPENSSL)                        \
     && !defined(SSLMOD_DEFAULT_SUITES_CUSTOM)
     /* Only with CPython's own cipher string: an interpreter built to use
      * OpenSSL's (or its builder's) leaves the floor to OpenSSL and the
@@ -301,7 +297,7 @@ context_configure(sslmod_context *self)
     /* Idle connections give their read/write buffers back. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 
-    SSL_CTX_set_app_data(ctx, self);   /* borrowed: the callbacks' way back */
+    SSL_CTX_set_app_data(ctx, self); /* borrowed: the callbacks' way back */
     rc = 0;
 done:
     return rc;
@@ -329,11 +325,9 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     {
         long v;
-        if (!PyArg_Parse(PyTuple_GET_ITEM(args, 0), "l", &v)
-            || v > INT_MAX || v < INT_MIN) {
+        if (!PyArg_Parse(PyTuple_GET_ITEM(args, 0), "l", &v) || v > INT_MAX || v < INT_MIN) {
             if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_OverflowError)) {
-                PyErr_SetString(PyExc_OverflowError,
-                                "Python int too large to convert to C int");
+                PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
             }
             goto error;
         }
@@ -363,7 +357,7 @@ context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (context_configure(self) < 0) {
         goto error;
     }
-    sslmod_ocsp_context_init(self);   /* ocsp.c */
+    sslmod_ocsp_context_init(self); /* ocsp.c */
     return (PyObject *)self;
 error:
     Py_XDECREF(self);
@@ -539,9 +533,8 @@ set_verify_mode(sslmod_context *self, PyObject *value, void *closure)
         return -1;
     }
     if (mode == SSLMOD_CERT_NONE && self->check_hostname) {
-        PyErr_SetString(PyExc_ValueError,
-                        "Cannot set verify_mode to CERT_NONE when check_hostname "
-                        "is enabled.");
+        PyErr_SetString(PyExc_ValueError, "Cannot set verify_mode to CERT_NONE when check_hostname "
+                                          "is enabled.");
         return -1;
     }
     apply_verify_mode(self, mode);
@@ -743,9 +736,8 @@ set_version_bound(sslmod_context *self, PyObject *value, int want_max)
     }
     if (self->protocol != SSLMOD_PROTOCOL_TLS && self->protocol != SSLMOD_PROTOCOL_TLS_CLIENT
         && self->protocol != SSLMOD_PROTOCOL_TLS_SERVER) {
-        PyErr_SetString(PyExc_ValueError,
-                        "The context's protocol doesn't support modification of "
-                        "highest and lowest version.");
+        PyErr_SetString(PyExc_ValueError, "The context's protocol doesn't support modification of "
+                                          "highest and lowest version.");
         return -1;
     }
     version = (int)v;
@@ -771,7 +763,7 @@ set_version_bound(sslmod_context *self, PyObject *value, int want_max)
     case TLS1_3_VERSION:
         break;
 #if PY_VERSION_HEX < 0x030A0000
-    case 0:   /* 3.9 lets 0 through to OpenSSL: "no bound" */
+    case 0: /* 3.9 lets 0 through to OpenSSL: "no bound" */
         break;
 #endif
     default:
@@ -852,7 +844,7 @@ set_sni_callback(sslmod_context *self, PyObject *value, void *closure)
     }
     Py_XSETREF(self->sni_callback, Py_NewRef(value));
     if (!(self->installed & SSLMOD_CB_SERVERNAME)) {
-        SSL_CTX_set_tlsext_servername_arg(self->ctx, self);   /* borrowed */
+        SSL_CTX_set_tlsext_servername_arg(self->ctx, self); /* borrowed */
         SSL_CTX_set_tlsext_servername_callback(self->ctx, sslmod_cb_servername);
         self->installed |= SSLMOD_CB_SERVERNAME;
     }
@@ -884,7 +876,7 @@ set_msg_callback(sslmod_context *self, PyObject *value, void *closure)
         return -1;
     }
     Py_XSETREF(self->msg_callback, Py_NewRef(value));
-    SSL_CTX_set_msg_callback_arg(self->ctx, self);   /* borrowed; only tested for NULL */
+    SSL_CTX_set_msg_callback_arg(self->ctx, self); /* borrowed; only tested for NULL */
     if (!(self->installed & SSLMOD_CB_MSG)) {
         SSL_CTX_set_msg_callback(self->ctx, sslmod_cb_msg);
         self->installed |= SSLMOD_CB_MSG;
@@ -932,8 +924,7 @@ done:
  * callback holds keylog_lock only while it writes one line and never waits
  * for the GIL meanwhile, so waiting here is short and cannot deadlock. */
 static void
-keylog_swap(sslmod_context *self, BIO *bio, PyObject *name, BIO **old_bio,
-            PyObject **old_name)
+keylog_swap(sslmod_context *self, BIO *bio, PyObject *name, BIO **old_bio, PyObject **old_name)
 {
     PyThread_acquire_lock(self->keylog_lock, WAIT_LOCK);
     *old_bio = self->keylog_bio;
@@ -1037,12 +1028,12 @@ context_load_cert_chain(sslmod_context *self, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"certfile", "keyfile", "password", NULL};
     PyObject *certfile = NULL, *keyfile = Py_None, *password = Py_None;
     PyObject *certpath = NULL, *keypath = NULL, *res = NULL;
-    sslmod_pwinfo pw;   /* this call's alone: never reachable from the SSL_CTX */
+    sslmod_pwinfo pw; /* this call's alone: never reachable from the SSL_CTX */
     int ok, key_mismatch = 0, saved_errno = 0;
 
     memset(&pw, 0, sizeof(pw));
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:load_cert_chain", kwlist,
-                                     &certfile, &keyfile, &password)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:load_cert_chain", kwlist, &certfile,
+                                     &keyfile, &password)) {
         goto done;
     }
     if (fs_path(certfile, &certpath, "certfile") < 0) {
@@ -1108,7 +1099,7 @@ keys_lock_acquire(sslmod_context *self)
 static int
 own_cipher_list(sslmod_context *ctx, SSL *ssl)
 {
-    PyObject *list = Py_NewRef(ctx->ciphers);   /* set_ciphers may replace it */
+    PyObject *list = Py_NewRef(ctx->ciphers); /* set_ciphers may replace it */
     int ok;
 
     Py_BEGIN_ALLOW_THREADS
@@ -1160,8 +1151,8 @@ swap_store(sslmod_context *self, X509_STORE *store)
     X509_STORE *old = SSL_CTX_get_cert_store(self->ctx);
     X509_STORE **list;
 
-    list = PyMem_Realloc(self->retired_stores,
-                         sizeof(*list) * (size_t)(self->n_retired_stores + 1));
+    list =
+        PyMem_Realloc(self->retired_stores, sizeof(*list) * (size_t)(self->n_retired_stores + 1));
     if (list == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -1171,7 +1162,7 @@ swap_store(sslmod_context *self, X509_STORE *store)
         X509_STORE_up_ref(old);
         list[self->n_retired_stores++] = old;
     }
-    SSL_CTX_set1_cert_store(self->ctx, store);   /* takes its own reference */
+    SSL_CTX_set1_cert_store(self->ctx, store); /* takes its own reference */
     return 0;
 }
 
@@ -1252,8 +1243,7 @@ trust_shared(sslmod_context *self, const sslmod_trust_source *src)
     if (own_store(self) < 0) {
         goto done;
     }
-    if (!sslmod_trust_merge(SSL_CTX_get_cert_store(self->ctx), shared, src->kind,
-                            src->dir)) {
+    if (!sslmod_trust_merge(SSL_CTX_get_cert_store(self->ctx), shared, src->kind, src->dir)) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot add to the trust store");
         goto done;
     }
@@ -1281,8 +1271,7 @@ load_cadata(sslmod_context *self, const char *data, Py_ssize_t len, int pem)
         goto done;
     }
     ERR_clear_error();
-    switch (sslmod_trust_add_cadata(SSL_CTX_get_cert_store(self->ctx), data, (size_t)len,
-                                    pem)) {
+    switch (sslmod_trust_add_cadata(SSL_CTX_get_cert_store(self->ctx), data, (size_t)len, pem)) {
     case SSLMOD_CADATA_OK:
         rc = 0;
         break;
@@ -1290,9 +1279,9 @@ load_cadata(sslmod_context *self, const char *data, Py_ssize_t len, int pem)
         /* The stdlib names the format's "nothing here" error, whatever
          * OpenSSL's queue says. */
         sslmod_err_raise_msg(self->state, NULL, 0,
-            pem ? "no start line: cadata does not contain a certificate"
-                : "not enough data: cadata does not contain a certificate",
-            __FILE__, __LINE__);
+                             pem ? "no start line: cadata does not contain a certificate"
+                                 : "not enough data: cadata does not contain a certificate",
+                             __FILE__, __LINE__);
         break;
     default:
         SSLMOD_RAISE_QUEUE(self->state, "cannot load cadata");
@@ -1309,11 +1298,10 @@ context_load_verify_locations(sslmod_context *self, PyObject *args, PyObject *kw
     PyObject *cafile = Py_None, *capath = Py_None, *cadata = Py_None;
     PyObject *cafile_b = NULL, *capath_b = NULL, *ascii = NULL, *res = NULL;
     Py_buffer view = {0};
-    static const char bad_cadata[] =
-        "cadata should be an ASCII string or a bytes-like object";
+    static const char bad_cadata[] = "cadata should be an ASCII string or a bytes-like object";
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:load_verify_locations", kwlist,
-                                     &cafile, &capath, &cadata)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:load_verify_locations", kwlist, &cafile,
+                                     &capath, &cadata)) {
         goto done;
     }
     if (cafile == Py_None && capath == Py_None && cadata == Py_None) {
@@ -1425,7 +1413,7 @@ static X509_OBJECT *
 store_object_ref(const X509_OBJECT *src)
 {
     X509_OBJECT *copy = X509_OBJECT_new();
-    X509_OBJECT *obj = (X509_OBJECT *)src;   /* the getters are not const in 3.0 */
+    X509_OBJECT *obj = (X509_OBJECT *)src; /* the getters are not const in 3.0 */
     int ok = 0;
 
     if (copy == NULL) {
@@ -1439,7 +1427,7 @@ store_object_ref(const X509_OBJECT *src)
         ok = X509_OBJECT_set1_X509_CRL(copy, X509_OBJECT_get0_X509_CRL(obj));
         break;
     default:
-        ok = 1;   /* nothing to hold: an empty object of no type */
+        ok = 1; /* nothing to hold: an empty object of no type */
         break;
     }
 done:
@@ -1496,7 +1484,7 @@ context_store_objects(sslmod_context *self)
 static X509 *
 store_object_ca(X509_OBJECT *obj)
 {
-    X509 *cert = X509_OBJECT_get0_X509(obj);   /* NULL unless a certificate */
+    X509 *cert = X509_OBJECT_get0_X509(obj); /* NULL unless a certificate */
     int ca = 0;
     if (cert != NULL) {
         ERR_set_mark();
@@ -1508,16 +1496,15 @@ store_object_ca(X509_OBJECT *obj)
 
 /* What cert_store_stats() reports, in its key order. */
 typedef struct {
-    int certs;      /* "x509" */
-    int crls;       /* "crl" */
-    int ca_certs;   /* "x509_ca" */
+    int certs;    /* "x509" */
+    int crls;     /* "crl" */
+    int ca_certs; /* "x509_ca" */
 } store_counts;
 
 static PyObject *
 store_counts_dict(const store_counts *n)
 {
-    return Py_BuildValue("{sisisi}", "x509", n->certs, "crl", n->crls,
-                         "x509_ca", n->ca_certs);
+    return Py_BuildValue("{sisisi}", "x509", n->certs, "crl", n->crls, "x509_ca", n->ca_certs);
 }
 
 static PyObject *
@@ -1621,7 +1608,7 @@ cipher_dict(const SSL_CIPHER *cipher)
 
     len = desc ? strlen(desc) : 0;
     if (len > 0 && desc[len - 1] == '\n') {
-        len--;   /* OpenSSL ends the line with a newline */
+        len--; /* OpenSSL ends the line with a newline */
     }
     description = PyUnicode_FromStringAndSize(desc ? desc : "", (Py_ssize_t)len);
     symmetric = nid_name(SSL_CIPHER_get_cipher_nid(cipher));
@@ -1631,18 +1618,12 @@ cipher_dict(const SSL_CIPHER *cipher)
     if (!description || !symmetric || !digest || !kea || !auth) {
         goto done;
     }
-    res = Py_BuildValue("{sksssssOsisisOsOsOsOsO}",
-                        "id", (unsigned long)SSL_CIPHER_get_id(cipher),
-                        "name", SSL_CIPHER_get_name(cipher),
-                        "protocol", SSL_CIPHER_get_version(cipher),
-                        "description", description,
-                        "strength_bits", strength_bits,
-                        "alg_bits", alg_bits,
-                        "aead", SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False,
-                        "symmetric", symmetric,
-                        "digest", digest,
-                        "kea", kea,
-                        "auth", auth);
+    res = Py_BuildValue("{sksssssOsisisOsOsOsOsO}", "id", (unsigned long)SSL_CIPHER_get_id(cipher),
+                        "name", SSL_CIPHER_get_name(cipher), "protocol",
+                        SSL_CIPHER_get_version(cipher), "description", description, "strength_bits",
+                        strength_bits, "alg_bits", alg_bits, "aead",
+                        SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False, "symmetric", symmetric,
+                        "digest", digest, "kea", kea, "auth", auth);
 done:
     Py_XDECREF(description);
     Py_XDECREF(symmetric);
@@ -1744,7 +1725,7 @@ context_load_dh_params(sslmod_context *self, PyObject *arg)
     }
     Py_BEGIN_ALLOW_THREADS
     errno = 0;
-    fp = fopen(PyBytes_AS_STRING(path), "re");   /* close-on-exec */
+    fp = fopen(PyBytes_AS_STRING(path), "re"); /* close-on-exec */
     if (fp != NULL) {
         BIO *bio = BIO_new_fp(fp, BIO_NOCLOSE);
         if (bio != NULL) {
@@ -1789,18 +1770,13 @@ context_session_stats(sslmod_context *self, PyObject *unused)
 {
     SSL_CTX *c = self->ctx;
     (void)unused;
-    return Py_BuildValue("{slslslslslslslslslslsl}",
-                         "number", SSL_CTX_sess_number(c),
-                         "connect", SSL_CTX_sess_connect(c),
-                         "connect_good", SSL_CTX_sess_connect_good(c),
-                         "connect_renegotiate", SSL_CTX_sess_connect_renegotiate(c),
-                         "accept", SSL_CTX_sess_accept(c),
-                         "accept_good", SSL_CTX_sess_accept_good(c),
-                         "accept_renegotiate", SSL_CTX_sess_accept_renegotiate(c),
-                         "hits", SSL_CTX_sess_hits(c),
-                         "misses", SSL_CTX_sess_misses(c),
-                         "timeouts", SSL_CTX_sess_timeouts(c),
-                         "cache_full", SSL_CTX_sess_cache_full(c));
+    return Py_BuildValue("{slslslslslslslslslslsl}", "number", SSL_CTX_sess_number(c), "connect",
+                         SSL_CTX_sess_connect(c), "connect_good", SSL_CTX_sess_connect_good(c),
+                         "connect_renegotiate", SSL_CTX_sess_connect_renegotiate(c), "accept",
+                         SSL_CTX_sess_accept(c), "accept_good", SSL_CTX_sess_accept_good(c),
+                         "accept_renegotiate", SSL_CTX_sess_accept_renegotiate(c), "hits",
+                         SSL_CTX_sess_hits(c), "misses", SSL_CTX_sess_misses(c), "timeouts",
+                         SSL_CTX_sess_timeouts(c), "cache_full", SSL_CTX_sess_cache_full(c));
 }
 
 /* ---- ALPN / NPN --------------------------------------------------- */
@@ -1845,12 +1821,11 @@ context_set_alpn_protocols(sslmod_context *self, PyObject *arg)
     }
     /* The list serves both sides: a client offers it, a server picks from
      * it in the select callback.  Note: 0 means success here. */
-    if (SSL_CTX_set_alpn_protos(self->ctx, self->alpn_protocols,
-                                self->alpn_protocols_len) != 0) {
+    if (SSL_CTX_set_alpn_protos(self->ctx, self->alpn_protocols, self->alpn_protocols_len) != 0) {
         ERR_clear_error();
         return PyErr_NoMemory();
     }
-    SSL_CTX_set_alpn_select_cb(self->ctx, sslmod_cb_alpn_select, self);   /* borrowed */
+    SSL_CTX_set_alpn_select_cb(self->ctx, sslmod_cb_alpn_select, self); /* borrowed */
     Py_RETURN_NONE;
 }
 
@@ -1882,7 +1857,7 @@ context_set_psk_client_callback(sslmod_context *self, PyObject *args, PyObject *
     }
     if (self->protocol == SSLMOD_PROTOCOL_TLS_SERVER) {
         return SSLMOD_RAISE_MSG(self->state, NULL, 0,
-            "Cannot add PSK client callback to a PROTOCOL_TLS_SERVER context");
+                                "Cannot add PSK client callback to a PROTOCOL_TLS_SERVER context");
     }
     if (callback == Py_None) {
         SSL_CTX_set_psk_client_callback(self->ctx, NULL);
@@ -1904,14 +1879,15 @@ context_set_psk_server_callback(sslmod_context *self, PyObject *args, PyObject *
     static char *kwlist[] = {"callback", "identity_hint", NULL};
     PyObject *callback, *hint = Py_None, *hint_bytes = NULL, *res = NULL;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:set_psk_server_callback", kwlist,
-                                     &callback, &hint)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:set_psk_server_callback", kwlist, &callback,
+                                     &hint)) {
         goto done;
     }
     if (hint != Py_None && !PyUnicode_Check(hint)) {
         PyErr_Format(PyExc_TypeError,
                      "set_psk_server_callback() argument 'identity_hint' must be str "
-                     "or None, not %.200s", Py_TYPE(hint)->tp_name);
+                     "or None, not %.200s",
+                     Py_TYPE(hint)->tp_name);
         goto done;
     }
     if (hint != Py_None) {
@@ -1926,7 +1902,7 @@ context_set_psk_server_callback(sslmod_context *self, PyObject *args, PyObject *
     }
     if (self->protocol == SSLMOD_PROTOCOL_TLS_CLIENT) {
         SSLMOD_RAISE_MSG(self->state, NULL, 0,
-            "Cannot add PSK server callback to a PROTOCOL_TLS_CLIENT context");
+                         "Cannot add PSK server callback to a PROTOCOL_TLS_CLIENT context");
         goto done;
     }
     if (callback == Py_None) {
@@ -2038,19 +2014,16 @@ check_arg_type(PyObject *obj, PyTypeObject *type, const char *func, const char *
 static PyObject *
 context_wrap_socket(sslmod_context *self, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"sock", "server_side", "server_hostname", "owner", "session",
-                             NULL};
+    static char *kwlist[] = {"sock", "server_side", "server_hostname", "owner", "session", NULL};
     PyObject *sock, *hostname = Py_None, *owner = Py_None, *session = Py_None;
     PyObject *res = NULL;
     int server_side;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O" SSLMOD_SIDE_FMT "|O$OO:_wrap_socket",
-                                     kwlist, &sock, &server_side, &hostname, &owner,
-                                     &session)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O" SSLMOD_SIDE_FMT "|O$OO:_wrap_socket", kwlist,
+                                     &sock, &server_side, &hostname, &owner, &session)) {
         goto done;
     }
-    if (check_arg_type(sock, (PyTypeObject *)self->state->socket_type, "_wrap_socket",
-                       "sock") < 0
+    if (check_arg_type(sock, (PyTypeObject *)self->state->socket_type, "_wrap_socket", "sock") < 0
         || check_side(self, server_side) < 0 || check_hostname_arg(hostname) < 0) {
         goto done;
     }
@@ -2063,15 +2036,15 @@ static PyObject *
 context_wrap_bio(sslmod_context *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"incoming", "outgoing", "server_side", "server_hostname",
-                             "owner", "session", NULL};
+                             "owner",    "session",  NULL};
     PyObject *incoming, *outgoing, *hostname = Py_None, *owner = Py_None;
     PyObject *session = Py_None;
     PyTypeObject *bio_type = self->state->membio_type;
     int server_side;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO" SSLMOD_SIDE_FMT "|O$OO:_wrap_bio",
-                                     kwlist, &incoming, &outgoing, &server_side, &hostname,
-                                     &owner, &session)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO" SSLMOD_SIDE_FMT "|O$OO:_wrap_bio", kwlist,
+                                     &incoming, &outgoing, &server_side, &hostname, &owner,
+                                     &session)) {
         return NULL;
     }
     if (check_arg_type(incoming, bio_type, "_wrap_bio", "incoming") < 0
@@ -2079,9 +2052,8 @@ context_wrap_bio(sslmod_context *self, PyObject *args, PyObject *kwargs)
         || check_side(self, server_side) < 0 || check_hostname_arg(hostname) < 0) {
         return NULL;
     }
-    return sslmod_conn_create(self, NULL, (sslmod_membio *)incoming,
-                              (sslmod_membio *)outgoing, server_side, hostname, owner,
-                              session);
+    return sslmod_conn_create(self, NULL, (sslmod_membio *)incoming, (sslmod_membio *)outgoing,
+                              server_side, hostname, owner, session);
 }
 
 /* The file half of load_cert_chain, for certload.c's dispatcher. */
@@ -2094,13 +2066,11 @@ sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args, PyObj
 /* ---- type --------------------------------------------------------- */
 
 static PyMethodDef context_methods[] = {
-    {"_wrap_socket", (PyCFunction)(void (*)(void))context_wrap_socket,
-     METH_VARARGS | METH_KEYWORDS,
+    {"_wrap_socket", (PyCFunction)(void (*)(void))context_wrap_socket, METH_VARARGS | METH_KEYWORDS,
      "_wrap_socket($self, /, sock, server_side, server_hostname=None, *, owner=None,\n"
      "             session=None)\n--\n\n"
      "Make a TLS connection object that runs over the socket sock."},
-    {"_wrap_bio", (PyCFunction)(void (*)(void))context_wrap_bio,
-     METH_VARARGS | METH_KEYWORDS,
+    {"_wrap_bio", (PyCFunction)(void (*)(void))context_wrap_bio, METH_VARARGS | METH_KEYWORDS,
      "_wrap_bio($self, /, incoming, outgoing, server_side, server_hostname=None, *,\n"
      "          owner=None, session=None)\n--\n\n"
      "Make a TLS connection object that reads from and writes to two MemoryBIOs."},
@@ -2190,13 +2160,13 @@ static PyMethodDef context_methods[] = {
 };
 
 static PyGetSetDef context_getset[] = {
-    {"protocol", (getter)get_protocol, NULL,
-     "The PROTOCOL_* value the context was made with.", NULL},
-    {"options", (getter)get_options, (setter)set_options,
-     "The OP_* option bits in force.", NULL},
+    {"protocol", (getter)get_protocol, NULL, "The PROTOCOL_* value the context was made with.",
+     NULL},
+    {"options", (getter)get_options, (setter)set_options, "The OP_* option bits in force.", NULL},
     {"verify_mode", (getter)get_verify_mode, (setter)set_verify_mode,
      "Whether the peer's certificate is checked: CERT_NONE, CERT_OPTIONAL or\n"
-     "CERT_REQUIRED.", NULL},
+     "CERT_REQUIRED.",
+     NULL},
     {"verify_flags", (getter)get_verify_flags, (setter)set_verify_flags,
      "The VERIFY_* flags of certificate verification.", NULL},
     {"check_hostname", (getter)get_check_hostname, (setter)set_check_hostname,
@@ -2209,8 +2179,7 @@ static PyGetSetDef context_getset[] = {
      "OpenSSL's security level for this context.", NULL},
     {"num_tickets", (getter)get_num_tickets, (setter)set_num_tickets,
      "How many TLS 1.3 session tickets a server sends; server contexts only.", NULL},
-    {"post_handshake_auth", (getter)get_post_handshake_auth,
-     (setter)set_post_handshake_auth,
+    {"post_handshake_auth", (getter)get_post_handshake_auth, (setter)set_post_handshake_auth,
      "Whether TLS 1.3 post-handshake client authentication is enabled.", NULL},
     {"_host_flags", (getter)get_host_flags, (setter)set_host_flags,
      "The X509_CHECK_FLAG_* bits used when matching host names.", NULL},
@@ -2218,12 +2187,14 @@ static PyGetSetDef context_getset[] = {
      "A file that TLS secrets are appended to, in NSS key log format, or None.", NULL},
     {"sni_callback", (getter)get_sni_callback, (setter)set_sni_callback,
      "Called as callback(conn, server_name, context) when a client sends a\n"
-     "server name (SNI, RFC 6066), on server contexts.  None disables it.", NULL},
+     "server name (SNI, RFC 6066), on server contexts.  None disables it.",
+     NULL},
     {"_msg_callback", (getter)get_msg_callback, (setter)set_msg_callback,
      "Called for every TLS protocol message sent or received, or None.", NULL},
     {"ocsp_stapling", sslmod_ocsp_get_stapling, sslmod_ocsp_set_stapling,
      "Client side: OCSP_NONE (no staple asked for), OCSP_OPTIONAL (a staple is\n"
-     "verified if sent) or OCSP_REQUIRED (a verified staple is needed).", NULL},
+     "verified if sent) or OCSP_REQUIRED (a verified staple is needed).",
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -2242,8 +2213,8 @@ static PyType_Slot context_slots[] = {
 static PyType_Spec context_spec = {
     .name = "_ssl._SSLContext",
     .basicsize = sizeof(sslmod_context),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC
-             | Py_TPFLAGS_IMMUTABLETYPE,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = context_slots,
 };
 

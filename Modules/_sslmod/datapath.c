@@ -8,7 +8,7 @@
 #include <string.h>
 #include <structmember.h>
 
-#define SSL_ERROR_EOF_VALUE 8    /* ssl.SSL_ERROR_EOF */
+#define SSL_ERROR_EOF_VALUE 8 /* ssl.SSL_ERROR_EOF */
 
 /* ---- arguments ------------------------------------------------------ */
 
@@ -33,14 +33,13 @@ parse_args(const char *qual, PyObject *const *args, Py_ssize_t nargs, PyObject *
     }
     if (nargs > nmax) {
         if (nreq == nmax) {
-            PyErr_Format(PyExc_TypeError,
-                         "%s() takes %d positional argument%s but %zd were given",
+            PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given",
                          qual, nmax + 1, nmax == 0 ? "" : "s", nargs + 1);
         }
         else {
             PyErr_Format(PyExc_TypeError,
-                         "%s() takes from %d to %d positional arguments but %zd were given",
-                         qual, nreq + 1, nmax + 1, nargs + 1);
+                         "%s() takes from %d to %d positional arguments but %zd were given", qual,
+                         nreq + 1, nmax + 1, nargs + 1);
         }
         return -1;
     }
@@ -52,22 +51,21 @@ parse_args(const char *qual, PyObject *const *args, Py_ssize_t nargs, PyObject *
             }
         }
         if (i == nmax) {
-            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'",
-                         qual, key);
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", qual,
+                         key);
             return -1;
         }
         if (out[i] != NULL) {
-            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
-                         qual, names[i]);
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", qual,
+                         names[i]);
             return -1;
         }
         out[i] = args[nargs + k];
     }
     for (i = 0; i < nreq; i++) {
         if (out[i] == NULL) {
-            PyErr_Format(PyExc_TypeError,
-                         "%s() missing 1 required positional argument: '%s'",
-                         qual, names[i]);
+            PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional argument: '%s'", qual,
+                         names[i]);
             return -1;
         }
     }
@@ -146,7 +144,7 @@ call_getpeercert(sslmod_state *st, PyObject *conn, PyObject *binary_form)
 typedef struct {
     PyObject_HEAD
     sslmod_state *state;
-    PyObject *sslobj;     /* the core connection (or a bridge); strong */
+    PyObject *sslobj; /* the core connection (or a bridge); strong */
 } sslobject;
 
 /* The connection of SELF as a new reference (a callback may replace
@@ -262,8 +260,7 @@ obj_noargs(PyObject *op, noargs_fn direct, const char *name)
 }
 
 static PyObject *
-obj_pending(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+obj_pending(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (no_args("SSLObject.pending", nargs, kwnames) < 0) {
         return NULL;
@@ -272,8 +269,7 @@ obj_pending(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
 }
 
 static PyObject *
-obj_cipher(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+obj_cipher(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (no_args("SSLObject.cipher", nargs, kwnames) < 0) {
         return NULL;
@@ -282,8 +278,7 @@ obj_cipher(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
 }
 
 static PyObject *
-obj_version(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+obj_version(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)
 {
     if (no_args("SSLObject.version", nargs, kwnames) < 0) {
         return NULL;
@@ -293,7 +288,7 @@ obj_version(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
 
 static PyObject *
 obj_selected_alpn_protocol(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t nargs,
-           PyObject *kwnames)
+                           PyObject *kwnames)
 {
     if (no_args("SSLObject.selected_alpn_protocol", nargs, kwnames) < 0) {
         return NULL;
@@ -334,12 +329,10 @@ static PyMethodDef obj_methods[] = {
      "Read up to len bytes; into buffer if given (then return the count)."},
     {"write", (PyCFunction)(void (*)(void))obj_write, METH_FASTCALL | METH_KEYWORDS,
      "write($self, /, data)\n--\n\nWrite data; return the number of bytes written."},
-    {"getpeercert", (PyCFunction)(void (*)(void))obj_getpeercert,
-     METH_FASTCALL | METH_KEYWORDS,
+    {"getpeercert", (PyCFunction)(void (*)(void))obj_getpeercert, METH_FASTCALL | METH_KEYWORDS,
      "getpeercert($self, /, binary_form=False)\n--\n\n"
      "The peer's certificate as a dict, or as DER bytes if binary_form."},
-    {"do_handshake", (PyCFunction)(void (*)(void))obj_do_handshake,
-     METH_FASTCALL | METH_KEYWORDS,
+    {"do_handshake", (PyCFunction)(void (*)(void))obj_do_handshake, METH_FASTCALL | METH_KEYWORDS,
      "do_handshake($self, /)\n--\n\nRun the TLS handshake."},
     {"pending", (PyCFunction)(void (*)(void))obj_pending, METH_FASTCALL | METH_KEYWORDS,
      "pending($self, /)\n--\n\nDecrypted bytes ready to be read without I/O."},
@@ -347,7 +340,8 @@ static PyMethodDef obj_methods[] = {
      "cipher($self, /)\n--\n\n(name, protocol, secret bits) of the cipher in use, or None."},
     {"version", (PyCFunction)(void (*)(void))obj_version, METH_FASTCALL | METH_KEYWORDS,
      "version($self, /)\n--\n\nThe negotiated protocol version as a string, or None."},
-    {"selected_alpn_protocol", (PyCFunction)(void (*)(void))obj_selected_alpn_protocol, METH_FASTCALL | METH_KEYWORDS,
+    {"selected_alpn_protocol", (PyCFunction)(void (*)(void))obj_selected_alpn_protocol,
+     METH_FASTCALL | METH_KEYWORDS,
      "selected_alpn_protocol($self, /)\n--\n\nThe protocol ALPN selected, or None."},
     {NULL, NULL, 0, NULL},
 };
@@ -359,8 +353,7 @@ static PyMemberDef obj_members[] = {
 };
 
 static PyGetSetDef obj_getset[] = {
-    {"session_reused", obj_get_session_reused, NULL, "Whether the session was reused.",
-     NULL},
+    {"session_reused", obj_get_session_reused, NULL, "Whether the session was reused.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -379,8 +372,8 @@ static PyType_Slot obj_slots[] = {
 static PyType_Spec obj_spec = {
     .name = "sslmod._sslmod._SSLObjectBase",
     .basicsize = sizeof(sslobject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC
-             | Py_TPFLAGS_IMMUTABLETYPE,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = obj_slots,
 };
 
@@ -390,10 +383,10 @@ static PyType_Spec obj_spec = {
  * ssl.SSLSocket can derive from both socket.socket and this.  Its methods
  * are METH_METHOD: the defining class leads to the module state. */
 
-#define SOCK_PARAMS PyObject *op, PyTypeObject *cls, PyObject *const *args, \
-                    Py_ssize_t nargs, PyObject *kwnames
-#define SOCK_METHOD(fn) (PyCFunction)(void (*)(void))(fn), \
-                        METH_METHOD | METH_FASTCALL | METH_KEYWORDS
+#define SOCK_PARAMS                                                                                \
+    PyObject *op, PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#define SOCK_METHOD(fn)                                                                            \
+    (PyCFunction)(void (*)(void))(fn), METH_METHOD | METH_FASTCALL | METH_KEYWORDS
 
 static sslmod_state *
 cls_state(PyTypeObject *cls)
@@ -439,8 +432,8 @@ check_flags(PyObject *self, PyObject *flags, const char *call)
     }
     set = PyObject_IsTrue(flags);
     if (set > 0) {
-        PyErr_Format(PyExc_ValueError, "non-zero flags not allowed in calls to %s() on %R",
-                     call, (PyObject *)Py_TYPE(self));
+        PyErr_Format(PyExc_ValueError, "non-zero flags not allowed in calls to %s() on %R", call,
+                     (PyObject *)Py_TYPE(self));
     }
     return set != 0 ? -1 : 0;
 }
@@ -465,7 +458,7 @@ ragged_eof(sslmod_state *st, PyObject *self)
         flag = PyObject_GetAttr(self, st->str_suppress_ragged_eofs);
         ragged = flag != NULL ? PyObject_IsTrue(flag) > 0 : 0;
     }
-    PyErr_Clear();    /* from the look-ups above; the SSLError wins */
+    PyErr_Clear(); /* from the look-ups above; the SSLError wins */
     Py_XDECREF(args);
     Py_XDECREF(flag);
     if (ragged) {
@@ -479,8 +472,7 @@ ragged_eof(sslmod_state *st, PyObject *self)
 
 /* read with ragged-EOF handling: EMPTY (b"" or 0) for a suppressed EOF. */
 static PyObject *
-sock_read_conn(sslmod_state *st, PyObject *self, PyObject *conn, PyObject *len,
-               PyObject *buffer)
+sock_read_conn(sslmod_state *st, PyObject *self, PyObject *conn, PyObject *len, PyObject *buffer)
 {
     PyObject *res = call_read(st, conn, len, buffer);
     if (res == NULL && ragged_eof(st, self)) {
@@ -598,8 +590,7 @@ sock_recv_into(SOCK_PARAMS)
         goto done;
     }
     if (conn == Py_None) {
-        res = plain_call(st, "recv_into", op, a[0], nbytes,
-                         a[2] != NULL ? a[2] : NULL);
+        res = plain_call(st, "recv_into", op, a[0], nbytes, a[2] != NULL ? a[2] : NULL);
         goto done;
     }
     if (check_flags(op, a[2], "recv_into") < 0) {
@@ -685,8 +676,8 @@ sendall_conn(sslmod_state *st, PyObject *conn, PyObject *data)
         goto done;
     }
     do {
-        if (sslmod_conn_write_buf(conn, (const char *)view.buf + done, view.len - done,
-                                  &written) < 0) {
+        if (sslmod_conn_write_buf(conn, (const char *)view.buf + done, view.len - done, &written)
+            < 0) {
             goto done;
         }
         done += (Py_ssize_t)written;
@@ -725,8 +716,8 @@ done:
 
 /* A no-argument query: UNWRAPPED (borrowed) without a TLS layer. */
 static PyObject *
-sock_query(PyTypeObject *cls, PyObject *op, Py_ssize_t nargs, PyObject *kwnames,
-           const char *qual, noargs_fn direct, const char *name, PyObject *unwrapped)
+sock_query(PyTypeObject *cls, PyObject *op, Py_ssize_t nargs, PyObject *kwnames, const char *qual,
+           noargs_fn direct, const char *name, PyObject *unwrapped)
 {
     sslmod_state *st = cls_state(cls);
     PyObject *conn = NULL, *res = NULL;
@@ -748,8 +739,8 @@ sock_pending(SOCK_PARAMS)
     if (zero == NULL) {
         return NULL;
     }
-    res = sock_query(cls, op, nargs, kwnames, "SSLSocket.pending", sslmod_conn_pending,
-                     "pending", zero);
+    res = sock_query(cls, op, nargs, kwnames, "SSLSocket.pending", sslmod_conn_pending, "pending",
+                     zero);
     Py_DECREF(zero);
     return res;
 }
@@ -758,16 +749,16 @@ static PyObject *
 sock_cipher(SOCK_PARAMS)
 {
     (void)args;
-    return sock_query(cls, op, nargs, kwnames, "SSLSocket.cipher", sslmod_conn_cipher,
-                      "cipher", Py_None);
+    return sock_query(cls, op, nargs, kwnames, "SSLSocket.cipher", sslmod_conn_cipher, "cipher",
+                      Py_None);
 }
 
 static PyObject *
 sock_version(SOCK_PARAMS)
 {
     (void)args;
-    return sock_query(cls, op, nargs, kwnames, "SSLSocket.version", sslmod_conn_version,
-                      "version", Py_None);
+    return sock_query(cls, op, nargs, kwnames, "SSLSocket.version", sslmod_conn_version, "version",
+                      Py_None);
 }
 
 static PyObject *
@@ -786,8 +777,7 @@ sock_ktls_send(SOCK_PARAMS)
     PyObject *conn = NULL, *res = NULL;
 
     (void)args;
-    if (no_args("SSLSocket._ktls_send", nargs, kwnames) < 0
-        || (conn = sock_conn(st, op)) == NULL) {
+    if (no_args("SSLSocket._ktls_send", nargs, kwnames) < 0 || (conn = sock_conn(st, op)) == NULL) {
         goto done;
     }
     res = PyBool_FromLong(Py_IS_TYPE(conn, st->conn_type) && sslmod_conn_ktls_send(conn));
@@ -873,7 +863,7 @@ sock_dealloc(PyObject *op)
     int plain_is_heap;
 
     while (plain->tp_dealloc == sock_dealloc) {
-        plain = plain->tp_base;    /* ends at _socket.socket, which tp keeps alive */
+        plain = plain->tp_base; /* ends at _socket.socket, which tp keeps alive */
     }
     plain_is_heap = PyType_HasFeature(plain, Py_TPFLAGS_HEAPTYPE);
     plain->tp_dealloc(op);
@@ -891,7 +881,7 @@ static PyType_Slot sock_slots[] = {
 
 static PyType_Spec sock_spec = {
     .name = "sslmod._sslmod._SSLSocketBase",
-    .basicsize = 0,     /* _socket.socket's layout, nothing added */
+    .basicsize = 0, /* _socket.socket's layout, nothing added */
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = sock_slots,
 };
@@ -922,7 +912,7 @@ sslmod_datapath_setup(PyObject *module, sslmod_state *st)
     if (st->sslobject_base == NULL) {
         goto done;
     }
-    bases = PyTuple_Pack(1, st->socket_type);    /* 3.9 wants a tuple */
+    bases = PyTuple_Pack(1, st->socket_type); /* 3.9 wants a tuple */
     if (bases == NULL) {
         goto done;
     }

@@ -72,11 +72,11 @@ sslmod_groups_set_groups(PyObject *op, PyObject *arg)
  * TLS version range meets the context's.  Providers announce a group once
  * under its preferred name and again under each alias, with one id. */
 typedef struct {
-    PyObject *names;          /* list being built */
-    PyObject *seen;           /* set of group ids already listed */
-    int ctx_min, ctx_max;     /* the context's version range */
+    PyObject *names;      /* list being built */
+    PyObject *seen;       /* set of group ids already listed */
+    int ctx_min, ctx_max; /* the context's version range */
     int aliases;
-    int failed;               /* a Python error is set */
+    int failed; /* a Python error is set */
 } group_walk;
 
 static int
@@ -106,8 +106,7 @@ group_capability(const OSSL_PARAM params[], void *arg)
         OSSL_PARAM_get_int(p, &max_tls);
     }
     /* -1: not for TLS at all; 0: no bound. */
-    if (min_tls < 0 || max_tls < 0
-        || (max_tls != 0 && max_tls < walk->ctx_min)
+    if (min_tls < 0 || max_tls < 0 || (max_tls != 0 && max_tls < walk->ctx_min)
         || (min_tls != 0 && min_tls > walk->ctx_max)) {
         return 1;
     }
@@ -121,8 +120,7 @@ group_capability(const OSSL_PARAM params[], void *arg)
     }
     if (!seen || walk->aliases) {
         str = PyUnicode_DecodeFSDefault(name);
-        if (str == NULL || PyList_Append(walk->names, str) < 0
-            || PySet_Add(walk->seen, key) < 0) {
+        if (str == NULL || PyList_Append(walk->names, str) < 0 || PySet_Add(walk->seen, key) < 0) {
             goto error;
         }
     }
@@ -145,23 +143,26 @@ provider_groups(OSSL_PROVIDER *prov, void *arg)
 }
 
 PyObject *
-sslmod_groups_get_groups(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
-                         PyObject *kwnames)
+sslmod_groups_get_groups(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     sslmod_context *self = (sslmod_context *)op;
     int aliases = 0;
     PyObject *res = NULL;
 
     if (nargs != 0) {
-        PyErr_Format(PyExc_TypeError, "get_groups() takes 0 positional arguments but "
-                     "%zd were given", nargs);
+        PyErr_Format(PyExc_TypeError,
+                     "get_groups() takes 0 positional arguments but "
+                     "%zd were given",
+                     nargs);
         goto done;
     }
     for (Py_ssize_t k = 0; kwnames != NULL && k < PyTuple_GET_SIZE(kwnames); k++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         if (PyUnicode_CompareWithASCIIString(key, "include_aliases") != 0) {
-            PyErr_Format(PyExc_TypeError, "get_groups() got an unexpected keyword "
-                         "argument '%U'", key);
+            PyErr_Format(PyExc_TypeError,
+                         "get_groups() got an unexpected keyword "
+                         "argument '%U'",
+                         key);
             goto done;
         }
         aliases = PyObject_IsTrue(args[k]);
@@ -186,7 +187,7 @@ sslmod_groups_get_groups(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
             }
             Py_XDECREF(s);
         }
-        sk_OPENSSL_CSTRING_free(names);   /* the strings are OpenSSL's constants */
+        sk_OPENSSL_CSTRING_free(names); /* the strings are OpenSSL's constants */
         res = list;
     }
 #else
@@ -364,9 +365,9 @@ done:
  * OpenSSL's own sigalg table, which for the algorithms 3.0 implements is
  * determined by the two: this is that table. */
 typedef struct {
-    int type;             /* EVP_PKEY_* of the signature */
-    int md;               /* NID of the digest, NID_undef for none */
-    int pss_key;          /* RSA-PSS only: 1 for a PSS key, 0 for an RSA key */
+    int type;    /* EVP_PKEY_* of the signature */
+    int md;      /* NID of the digest, NID_undef for none */
+    int pss_key; /* RSA-PSS only: 1 for a PSS key, 0 for an RSA key */
     const char *name;
 } sigalg_name;
 
@@ -406,7 +407,8 @@ signature_name(SSL *ssl, int peer)
     X509 *cert;
 
     if (!(peer ? SSL_get_peer_signature_type_nid(ssl, &type)
-               : SSL_get_signature_type_nid(ssl, &type)) || type == NID_undef) {
+               : SSL_get_signature_type_nid(ssl, &type))
+        || type == NID_undef) {
         return NULL;
     }
     if (!(peer ? SSL_get_peer_signature_nid(ssl, &md) : SSL_get_signature_nid(ssl, &md))) {

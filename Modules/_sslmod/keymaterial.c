@@ -14,9 +14,8 @@
  * before TLS 1.3).  The PRF/HKDF runs without the GIL, under the
  * connection lock.  ValueError before the handshake has completed.  New
  * bytes, or NULL with an exception. */
-static PyObject *
-export(sslmod_conn *self, const char *label, size_t label_len, Py_ssize_t length,
-       const unsigned char *context, size_t context_len, int use_context)
+static PyObject *export(sslmod_conn *self, const char *label, size_t label_len, Py_ssize_t length,
+                        const unsigned char *context, size_t context_len, int use_context)
 {
     PyObject *out = NULL, *res = NULL;
     int ok = 0, finished, taken;
@@ -30,15 +29,14 @@ export(sslmod_conn *self, const char *label, size_t label_len, Py_ssize_t length
     finished = SSL_is_init_finished(self->ssl);
     if (finished) {
         ok = SSL_export_keying_material(self->ssl, (unsigned char *)PyBytes_AS_STRING(out),
-                                        (size_t)length, label, label_len, context,
-                                        context_len, use_context);
+                                        (size_t)length, label, label_len, context, context_len,
+                                        use_context);
     }
     sslmod_conn_unlock(self, taken);
     Py_END_ALLOW_THREADS
     if (!finished) {
-        PyErr_SetString(PyExc_ValueError,
-                        "keying material cannot be exported before the handshake "
-                        "has completed");
+        PyErr_SetString(PyExc_ValueError, "keying material cannot be exported before the handshake "
+                                          "has completed");
         goto done;
     }
     if (ok != 1) {
@@ -56,8 +54,7 @@ done:
  * is kept in *ENCODED) or any bytes-like object; WHAT names it in the
  * TypeError.  Undo with release_bytes().  0, or -1 with an exception. */
 static int
-bytes_arg(PyObject *obj, const char *what, int allow_str, Py_buffer *view,
-          PyObject **encoded)
+bytes_arg(PyObject *obj, const char *what, int allow_str, Py_buffer *view, PyObject **encoded)
 {
     *encoded = NULL;
     view->obj = NULL;
@@ -69,9 +66,10 @@ bytes_arg(PyObject *obj, const char *what, int allow_str, Py_buffer *view,
         return PyObject_GetBuffer(*encoded, view, PyBUF_SIMPLE);
     }
     if (!PyObject_CheckBuffer(obj)) {
-        PyErr_Format(PyExc_TypeError, "export_keying_material() argument '%s' must be "
-                     "%sbytes-like, not %.100s", what, allow_str ? "str or " : "",
-                     Py_TYPE(obj)->tp_name);
+        PyErr_Format(PyExc_TypeError,
+                     "export_keying_material() argument '%s' must be "
+                     "%sbytes-like, not %.100s",
+                     what, allow_str ? "str or " : "", Py_TYPE(obj)->tp_name);
         return -1;
     }
     return PyObject_GetBuffer(obj, view, PyBUF_SIMPLE);
@@ -87,8 +85,7 @@ release_bytes(Py_buffer *view, PyObject *encoded)
 }
 
 PyObject *
-sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
-                     PyObject *kwnames)
+sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     static const char *const names[] = {"label", "length", "context"};
     sslmod_conn *self = (sslmod_conn *)op;
@@ -99,8 +96,10 @@ sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
 
     /* Hand parsing of (label, length, context=None). */
     if (nargs > 3) {
-        PyErr_Format(PyExc_TypeError, "export_keying_material() takes at most 3 "
-                     "arguments (%zd given)", nargs + nkw);
+        PyErr_Format(PyExc_TypeError,
+                     "export_keying_material() takes at most 3 "
+                     "arguments (%zd given)",
+                     nargs + nkw);
         goto done;
     }
     for (Py_ssize_t i = 0; i < nargs; i++) {
@@ -115,21 +114,27 @@ sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
             }
         }
         if (slot < 0) {
-            PyErr_Format(PyExc_TypeError, "export_keying_material() got an unexpected "
-                         "keyword argument '%U'", key);
+            PyErr_Format(PyExc_TypeError,
+                         "export_keying_material() got an unexpected "
+                         "keyword argument '%U'",
+                         key);
             goto done;
         }
         if (slot < nargs) {
-            PyErr_Format(PyExc_TypeError, "export_keying_material() got multiple values "
-                         "for argument '%s'", names[slot]);
+            PyErr_Format(PyExc_TypeError,
+                         "export_keying_material() got multiple values "
+                         "for argument '%s'",
+                         names[slot]);
             goto done;
         }
         given[slot] = args[nargs + k];
     }
     for (int n = 0; n < 2; n++) {
         if (given[n] == NULL) {
-            PyErr_Format(PyExc_TypeError, "export_keying_material() missing required "
-                         "argument '%s' (pos %d)", names[n], n + 1);
+            PyErr_Format(PyExc_TypeError,
+                         "export_keying_material() missing required "
+                         "argument '%s' (pos %d)",
+                         names[n], n + 1);
             goto done;
         }
     }
@@ -137,8 +142,10 @@ sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     if (!PyLong_Check(given[1])) {
-        PyErr_Format(PyExc_TypeError, "export_keying_material() argument 'length' must "
-                     "be int, not %.100s", Py_TYPE(given[1])->tp_name);
+        PyErr_Format(PyExc_TypeError,
+                     "export_keying_material() argument 'length' must "
+                     "be int, not %.100s",
+                     Py_TYPE(given[1])->tp_name);
         goto done;
     }
     length = PyLong_AsSsize_t(given[1]);
@@ -153,8 +160,8 @@ sslmod_keymat_export(PyObject *op, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     res = export(self, label_view.buf, (size_t)label_view.len, length,
-                 ctx_view.obj ? ctx_view.buf : NULL,
-                 ctx_view.obj ? (size_t)ctx_view.len : 0, given[2] != Py_None);
+                 ctx_view.obj ? ctx_view.buf : NULL, ctx_view.obj ? (size_t)ctx_view.len : 0,
+                 given[2] != Py_None);
 done:
     release_bytes(&label_view, label_enc);
     release_bytes(&ctx_view, ctx_enc);
@@ -172,15 +179,15 @@ sslmod_keymat_channel_binding(sslmod_conn *self)
     extms = SSL_get_extms_support(self->ssl);
     sslmod_conn_unlock(self, taken);
     if (!finished) {
-        return Py_NewRef(Py_None);     /* as tls-unique before the handshake */
+        return Py_NewRef(Py_None); /* as tls-unique before the handshake */
     }
     /* RFC 9266 section 3: before TLS 1.3 the exporter binds the channel
      * only with the extended master secret (RFC 7627). */
     if (version < TLS1_3_VERSION && extms != 1) {
         PyErr_SetString(PyExc_ValueError, "'tls-exporter' channel binding needs TLS 1.3 "
-                        "or the extended master secret extension (RFC 9266)");
+                                          "or the extended master secret extension (RFC 9266)");
         return NULL;
     }
-    return export(self, TLS_EXPORTER_LABEL, strlen(TLS_EXPORTER_LABEL),
-                  TLS_EXPORTER_LENGTH, NULL, 0, 0);
+    return export(self, TLS_EXPORTER_LABEL, strlen(TLS_EXPORTER_LABEL), TLS_EXPORTER_LENGTH, NULL,
+                  0, 0);
 }

@@ -35,7 +35,7 @@ membio_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         goto error;
     }
     self->state = sslmod_state_from_type(type);
-    self->bio = bio;     /* ours; a connection that uses it takes its own ref */
+    self->bio = bio; /* ours; a connection that uses it takes its own ref */
     self->eof_written = 0;
     return (PyObject *)self;
 
@@ -78,8 +78,7 @@ read_size(PyObject *obj, int *out)
     v = PyLong_AsLong(obj);
     if (v == -1 && PyErr_Occurred()) {
         if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
-            PyErr_SetString(PyExc_OverflowError,
-                            "Python int too large to convert to C int");
+            PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int");
         }
         return -1;
     }
@@ -206,21 +205,21 @@ static PyMethodDef membio_methods[] = {
 };
 
 static PyGetSetDef membio_getset[] = {
-    {"pending", (getter)membio_get_pending, NULL,
-     "How many bytes are buffered and not yet read.", NULL},
+    {"pending", (getter)membio_get_pending, NULL, "How many bytes are buffered and not yet read.",
+     NULL},
     {"eof", (getter)membio_get_eof, NULL,
      "True once write_eof() was called and every buffered byte was read.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* One slot per line. */
+/* clang-format off */
 static PyType_Slot membio_slots[] = {
-    {Py_tp_new, membio_new},
-    {Py_tp_dealloc, membio_dealloc},
-    {Py_tp_traverse, membio_traverse},
-    {Py_tp_methods, membio_methods},
-    {Py_tp_getset, membio_getset},
-    {0, NULL},
+    {Py_tp_new, membio_new},           {Py_tp_dealloc, membio_dealloc},
+    {Py_tp_traverse, membio_traverse}, {Py_tp_methods, membio_methods},
+    {Py_tp_getset, membio_getset},     {0, NULL},
 };
+/* clang-format on */
 
 static PyType_Spec membio_spec = {
     .name = "_ssl.MemoryBIO",

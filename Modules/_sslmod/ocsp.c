@@ -31,7 +31,7 @@ static int
 serve_status(SSL *ssl)
 {
     PyGILState_STATE gil = PyGILState_Ensure();
-    sslmod_conn *conn = SSL_get_app_data(ssl);                      /* borrowed */
+    sslmod_conn *conn = SSL_get_app_data(ssl);                        /* borrowed */
     sslmod_context *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)); /* borrowed */
     PyObject *saved = sslmod_exc_fetch();
     PyObject *response = NULL, *owner = NULL, *result = NULL;
@@ -61,8 +61,10 @@ serve_status(SSL *ssl)
             goto done;
         }
         if (!PyBytes_Check(result)) {
-            PyErr_Format(PyExc_TypeError, "the OCSP response callback must return bytes "
-                         "or None, not %.100s", Py_TYPE(result)->tp_name);
+            PyErr_Format(PyExc_TypeError,
+                         "the OCSP response callback must return bytes "
+                         "or None, not %.100s",
+                         Py_TYPE(result)->tp_name);
             PyErr_WriteUnraisable(response);
             rc = SSL_TLSEXT_ERR_ALERT_FATAL;
             goto done;
@@ -132,7 +134,7 @@ find_issuer(SSL *ssl, X509 *leaf)
 static int
 check_status(SSL *ssl)
 {
-    sslmod_conn *conn = SSL_get_app_data(ssl);                      /* borrowed */
+    sslmod_conn *conn = SSL_get_app_data(ssl);                        /* borrowed */
     sslmod_context *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)); /* borrowed */
     const unsigned char *der = NULL;
     OCSP_RESPONSE *resp = NULL;
@@ -157,7 +159,7 @@ check_status(SSL *ssl)
         goto done;
     }
     if (!(SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER)) {
-        rc = 1;   /* CERT_NONE: nothing is verified, the staple neither */
+        rc = 1; /* CERT_NONE: nothing is verified, the staple neither */
         goto done;
     }
     resp = d2i_OCSP_RESPONSE(NULL, &der, len);
@@ -183,15 +185,17 @@ check_status(SSL *ssl)
     /* Signed by the issuer, or by a responder the issuer delegated to
      * (OCSPSigning), whose chain leads to a trusted root. */
     if (OCSP_basic_verify(basic, SSL_get_peer_cert_chain(ssl),
-                          SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), 0) <= 0) {
+                          SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), 0)
+        <= 0) {
         rc = refuse(ssl, conn, X509_V_ERR_OCSP_VERIFY_FAILED,
                     "the stapled OCSP response is not signed by the certificate's "
                     "issuer or an OCSP responder it authorised");
         goto done;
     }
     id = OCSP_cert_to_id(NULL, leaf, issuer);
-    if (id == NULL || OCSP_resp_find_status(basic, id, &status, &reason, &rev_time,
-                                            &this_upd, &next_upd) != 1) {
+    if (id == NULL
+        || OCSP_resp_find_status(basic, id, &status, &reason, &rev_time, &this_upd, &next_upd)
+               != 1) {
         rc = refuse(ssl, conn, X509_V_ERR_OCSP_CERT_UNKNOWN,
                     "the stapled OCSP response is not about the server's certificate");
         goto done;
@@ -258,8 +262,8 @@ sslmod_ocsp_set_response(PyObject *op, PyObject *arg)
             return NULL;
         }
         p = view.buf;
-        resp = view.len > 0 && view.len <= INT_MAX
-               ? d2i_OCSP_RESPONSE(NULL, &p, (long)view.len) : NULL;
+        resp = view.len > 0 && view.len <= INT_MAX ? d2i_OCSP_RESPONSE(NULL, &p, (long)view.len)
+                                                   : NULL;
         if (resp == NULL || p != (const unsigned char *)view.buf + view.len) {
             OCSP_RESPONSE_free(resp);
             ERR_clear_error();
@@ -269,7 +273,7 @@ sslmod_ocsp_set_response(PyObject *op, PyObject *arg)
             return NULL;
         }
         OCSP_RESPONSE_free(resp);
-        value = PyBytes_FromStringAndSize(view.buf, view.len);   /* our own copy */
+        value = PyBytes_FromStringAndSize(view.buf, view.len); /* our own copy */
         PyBuffer_Release(&view);
         if (value == NULL) {
             return NULL;
@@ -279,8 +283,10 @@ sslmod_ocsp_set_response(PyObject *op, PyObject *arg)
         value = Py_NewRef(arg);
     }
     else {
-        PyErr_Format(PyExc_TypeError, "set_ocsp_response() argument must be bytes, a "
-                     "callable or None, not %.100s", Py_TYPE(arg)->tp_name);
+        PyErr_Format(PyExc_TypeError,
+                     "set_ocsp_response() argument must be bytes, a "
+                     "callable or None, not %.100s",
+                     Py_TYPE(arg)->tp_name);
         return NULL;
     }
     old = self->ocsp_response;
@@ -308,23 +314,24 @@ sslmod_ocsp_set_stapling(PyObject *op, PyObject *value, void *closure)
         return -1;
     }
     if (!PyLong_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "ocsp_stapling must be OCSP_NONE, OCSP_OPTIONAL or "
-                     "OCSP_REQUIRED, not %.100s", Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError,
+                     "ocsp_stapling must be OCSP_NONE, OCSP_OPTIONAL or "
+                     "OCSP_REQUIRED, not %.100s",
+                     Py_TYPE(value)->tp_name);
         return -1;
     }
     if (sslmod_as_int(value, &mode) < 0) {
         return -1;
     }
-    if (mode != SSLMOD_OCSP_NONE && mode != SSLMOD_OCSP_OPTIONAL
-        && mode != SSLMOD_OCSP_REQUIRED) {
+    if (mode != SSLMOD_OCSP_NONE && mode != SSLMOD_OCSP_OPTIONAL && mode != SSLMOD_OCSP_REQUIRED) {
         PyErr_SetString(PyExc_ValueError, "ocsp_stapling must be OCSP_NONE, OCSP_OPTIONAL "
-                        "or OCSP_REQUIRED");
+                                          "or OCSP_REQUIRED");
         return -1;
     }
     self->ocsp_mode = mode;
     /* Connections made from now on ask for a staple (or do not). */
-    SSL_CTX_set_tlsext_status_type(self->ctx, mode == SSLMOD_OCSP_NONE
-                                              ? -1 : TLSEXT_STATUSTYPE_ocsp);
+    SSL_CTX_set_tlsext_status_type(self->ctx,
+                                   mode == SSLMOD_OCSP_NONE ? -1 : TLSEXT_STATUSTYPE_ocsp);
     return 0;
 }
 

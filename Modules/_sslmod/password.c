@@ -107,7 +107,7 @@ sslmod_cb_password(char *buf, int size, int rwflag, void *userdata)
     (void)rwflag;
 
     if (pw->exc != NULL) {
-        goto done;   /* an earlier call already failed: do not call again */
+        goto done; /* an earlier call already failed: do not call again */
     }
     if (pw->callable != NULL) {
         int st;
@@ -152,7 +152,7 @@ sslmod_read_private_key(const char *path, sslmod_pwinfo *pw)
     /* "e": a child exec'd by another thread meanwhile must not inherit it. */
     fp = fopen(path, "re");
     if (fp == NULL) {
-        int saved_errno = errno;   /* the caller reports it as OSError */
+        int saved_errno = errno; /* the caller reports it as OSError */
         ERR_raise(ERR_LIB_SYS, saved_errno);
         ERR_raise(ERR_LIB_SSL, ERR_R_SYS_LIB);
         errno = saved_errno;

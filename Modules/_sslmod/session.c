@@ -22,7 +22,7 @@ sslmod_session_new(sslmod_state *st, SSL_SESSION *sess, sslmod_context *ctx)
         return NULL;
     }
     self->state = st;
-    self->session = sess;                          /* stolen */
+    self->session = sess; /* stolen */
     self->ctx = (sslmod_context *)Py_XNewRef((PyObject *)ctx);
     PyObject_GC_Track(self);
     return (PyObject *)self;
@@ -162,19 +162,18 @@ static PyType_Slot session_slots[] = {
 static PyType_Spec session_spec = {
     .name = SESSION_TYPE_NAME,
     .basicsize = sizeof(sslmod_session),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE
-             | SSLMOD_TPFLAGS_NO_NEW,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | SSLMOD_TPFLAGS_NO_NEW,
     .slots = session_slots,
 };
 
 int
 sslmod_session_setup(PyObject *module, sslmod_state *st)
 {
-    st->session_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &session_spec,
-                                                                 NULL);
+    st->session_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &session_spec, NULL);
     if (st->session_type == NULL) {
         return -1;
     }
-    sslmod_forbid_instantiation(st->session_type);   /* only connections make them */
+    sslmod_forbid_instantiation(st->session_type); /* only connections make them */
     return PyModule_AddObjectRef(module, "SSLSession", (PyObject *)st->session_type);
 }

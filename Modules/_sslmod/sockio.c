@@ -32,7 +32,7 @@
 
 typedef struct {
     int fd;
-    BIO *ktls;      /* owned: BIO_s_socket() on FD, or NULL */
+    BIO *ktls; /* owned: BIO_s_socket() on FD, or NULL */
 } sbio_state;
 
 static sbio_state *
@@ -78,7 +78,7 @@ sbio_read(BIO *b, char *buf, int len)
     }
     n = recv(sbio_fd(b), buf, (size_t)len, MSG_DONTWAIT);
     if (n == 0) {
-        BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* read as EOF by the TLS layer */
+        BIO_set_flags(b, BIO_FLAGS_IN_EOF); /* read as EOF by the TLS layer */
     }
     else if (n < 0 && sbio_retryable(errno)) {
         BIO_set_retry_read(b);
@@ -181,11 +181,8 @@ sbio_method_init(void)
     }
     m = BIO_meth_new(type | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
                      "sslmod non-blocking socket");
-    if (m == NULL
-        || !BIO_meth_set_read(m, sbio_read)
-        || !BIO_meth_set_write(m, sbio_write)
-        || !BIO_meth_set_ctrl(m, sbio_ctrl)
-        || !BIO_meth_set_create(m, sbio_create)
+    if (m == NULL || !BIO_meth_set_read(m, sbio_read) || !BIO_meth_set_write(m, sbio_write)
+        || !BIO_meth_set_ctrl(m, sbio_ctrl) || !BIO_meth_set_create(m, sbio_create)
         || !BIO_meth_set_destroy(m, sbio_destroy)) {
         BIO_meth_free(m);
         return;
@@ -277,12 +274,12 @@ sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd, long long *timeout
             *timeout_ns = -1;
         }
         else if (secs >= 9.0e9) {
-            *timeout_ns = LLONG_MAX;    /* ~285 years: as good as forever */
+            *timeout_ns = LLONG_MAX; /* ~285 years: as good as forever */
         }
         else {
             *timeout_ns = (long long)(secs * 1e9);
             if (*timeout_ns == 0 && secs > 0) {
-                *timeout_ns = 1;    /* a tiny timeout is still not non-blocking */
+                *timeout_ns = 1; /* a tiny timeout is still not non-blocking */
             }
         }
     }
@@ -306,10 +303,10 @@ sslmod_sock_wait(int fd, int writing, long long deadline_ns)
     if (deadline_ns >= 0) {
         long long left = deadline_ns - sslmod_monotonic_ns();
         if (left <= 0) {
-            return SSLMOD_SOCK_TIMEOUT;   /* a deadline ends the wait, ready or not */
+            return SSLMOD_SOCK_TIMEOUT; /* a deadline ends the wait, ready or not */
         }
         else {
-            long long lms = (left + 999999) / 1000000;   /* round up */
+            long long lms = (left + 999999) / 1000000; /* round up */
             ms = lms > INT_MAX ? INT_MAX : (int)lms;
         }
     }

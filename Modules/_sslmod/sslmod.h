@@ -9,7 +9,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include "compat.h"      /* the C API of 3.9 to 3.13 behind one name */
+#include "compat.h" /* the C API of 3.9 to 3.13 behind one name */
 
 #include <openssl/ssl.h>
 #include <openssl/err.h>
@@ -27,11 +27,11 @@
 /* state outlives every object that points at it.                       */
 /* ------------------------------------------------------------------ */
 typedef struct sslmod_state {
-    PyTypeObject *context_type;       /* _SSLContext */
-    PyTypeObject *conn_type;          /* _SSLSocket  */
-    PyTypeObject *membio_type;        /* MemoryBIO   */
-    PyTypeObject *session_type;       /* SSLSession  */
-    PyTypeObject *certificate_type;   /* Certificate */
+    PyTypeObject *context_type;     /* _SSLContext */
+    PyTypeObject *conn_type;        /* _SSLSocket  */
+    PyTypeObject *membio_type;      /* MemoryBIO   */
+    PyTypeObject *session_type;     /* SSLSession  */
+    PyTypeObject *certificate_type; /* Certificate */
 
     PyObject *SSLError;
     PyObject *SSLCertVerificationError;
@@ -41,17 +41,17 @@ typedef struct sslmod_state {
     PyObject *SSLSyscallError;
     PyObject *SSLEOFError;
 
-    PyObject *lib_codes_to_names;     /* {lib: "SSL"} */
-    PyObject *err_codes_to_names;     /* {(lib, reason): "NAME"} */
-    PyObject *err_names_to_codes;     /* {"NAME": (lib, reason)} */
+    PyObject *lib_codes_to_names; /* {lib: "SSL"} */
+    PyObject *err_codes_to_names; /* {(lib, reason): "NAME"} */
+    PyObject *err_names_to_codes; /* {"NAME": (lib, reason)} */
 
-    PyObject *socket_timeout;         /* socket.timeout (TimeoutError on 3.10+) */
-    PyObject *socket_type;            /* _socket.socket: what _wrap_socket accepts */
-    PyObject *str_fileno;             /* interned "fileno" */
-    PyObject *str_gettimeout;         /* interned "gettimeout" */
-    PyTypeObject *sslobject_base;     /* _SSLObjectBase (datapath.c) */
-    PyTypeObject *sslsocket_base;     /* _SSLSocketBase (datapath.c) */
-    PyObject *str_sslobj;             /* interned "_sslobj" */
+    PyObject *socket_timeout;           /* socket.timeout (TimeoutError on 3.10+) */
+    PyObject *socket_type;              /* _socket.socket: what _wrap_socket accepts */
+    PyObject *str_fileno;               /* interned "fileno" */
+    PyObject *str_gettimeout;           /* interned "gettimeout" */
+    PyTypeObject *sslobject_base;       /* _SSLObjectBase (datapath.c) */
+    PyTypeObject *sslsocket_base;       /* _SSLSocketBase (datapath.c) */
+    PyObject *str_sslobj;               /* interned "_sslobj" */
     PyObject *str_suppress_ragged_eofs; /* interned "suppress_ragged_eofs" */
 
     struct sslmod_trust_cache *trust; /* parsed trust sources (truststore.c) */
@@ -69,7 +69,7 @@ sslmod_as_int(PyObject *obj, int *out)
     int overflow = 0;
     long v;
 #if PY_VERSION_HEX < 0x030A0000
-    if (PyFloat_Check(obj)) {   /* 3.9's wording; later ones use __index__'s */
+    if (PyFloat_Check(obj)) { /* 3.9's wording; later ones use __index__'s */
         PyErr_SetString(PyExc_TypeError, "integer argument expected, got float");
         return -1;
     }
@@ -118,20 +118,20 @@ typedef struct sslmod_context {
     PyObject_HEAD
     sslmod_state *state;
     SSL_CTX *ctx;
-    int protocol;                 /* PROTOCOL_* value given to __new__ */
+    int protocol; /* PROTOCOL_* value given to __new__ */
     int check_hostname;
     int post_handshake_auth;
-    unsigned int hostflags;       /* X509_CHECK_FLAG_* used for new connections */
+    unsigned int hostflags;        /* X509_CHECK_FLAG_* used for new connections */
     unsigned char *alpn_protocols; /* wire format, PyMem_Malloc'd, or NULL */
     unsigned int alpn_protocols_len;
-    PyObject *sni_callback;        /* callable or NULL */
-    PyObject *msg_callback;        /* callable or NULL */
+    PyObject *sni_callback; /* callable or NULL */
+    PyObject *msg_callback; /* callable or NULL */
     /* keylog_bio and keylog_filename change together, with the GIL and
      * keylog_lock held; the keylog callback writes under keylog_lock alone
      * (no GIL).  Nobody waits for the GIL while holding keylog_lock. */
-    PyObject *keylog_filename;     /* what the user set, or NULL */
-    BIO *keylog_bio;               /* append-mode file BIO, or NULL */
-    PyThread_type_lock keylog_lock;/* always allocated */
+    PyObject *keylog_filename;      /* what the user set, or NULL */
+    BIO *keylog_bio;                /* append-mode file BIO, or NULL */
+    PyThread_type_lock keylog_lock; /* always allocated */
     /* Serialises load_cert_chain's changes to the certificate and key of
      * the SSL_CTX (made without the GIL) with SSL_new and SSL_set_SSL_CTX,
      * which copy them.  Never held while calling Python or waiting for
@@ -152,18 +152,18 @@ typedef struct sslmod_context {
     /* The trust store (truststore.c): SSLMOD_STORE_EMPTY as SSL_CTX_new made
      * it, SHARED with other contexts (copy before changing it), or OWN. */
     int store_state;
-    int store_kind;                /* SHARED: the sslmod_trust_kind it holds */
-    char *store_dir;               /* SHARED: its directory lookup (malloc'd) */
-    X509_STORE **retired_stores;   /* replaced stores, kept until dealloc: a */
-    int n_retired_stores;          /* handshake may still be verifying with one */
+    int store_kind;              /* SHARED: the sslmod_trust_kind it holds */
+    char *store_dir;             /* SHARED: its directory lookup (malloc'd) */
+    X509_STORE **retired_stores; /* replaced stores, kept until dealloc: a */
+    int n_retired_stores;        /* handshake may still be verifying with one */
 } sslmod_context;
 
 enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
 
 /* Bits of sslmod_context.installed. */
 #define SSLMOD_CB_SERVERNAME 0x1u
-#define SSLMOD_CB_KEYLOG     0x2u
-#define SSLMOD_CB_MSG        0x4u
+#define SSLMOD_CB_KEYLOG 0x2u
+#define SSLMOD_CB_MSG 0x4u
 
 /* X509_STORE_get1_objects() (OpenSSL 3.3+) copies a store's object list
  * under the store's lock; older versions need us to do it. */
@@ -177,8 +177,8 @@ enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
 typedef struct sslmod_membio {
     PyObject_HEAD
     sslmod_state *state;
-    BIO *bio;                      /* owned; a connection using it BIO_up_ref()s */
-    int eof_written;               /* write_eof() called: empty reads are EOF */
+    BIO *bio;        /* owned; a connection using it BIO_up_ref()s */
+    int eof_written; /* write_eof() called: empty reads are EOF */
 } sslmod_membio;
 
 /* SSLSession (session.c).  Not instantiable from Python; equal when the
@@ -186,8 +186,8 @@ typedef struct sslmod_membio {
 typedef struct sslmod_session {
     PyObject_HEAD
     sslmod_state *state;
-    SSL_SESSION *session;          /* owned reference */
-    sslmod_context *ctx;           /* strong ref: the context it came from */
+    SSL_SESSION *session; /* owned reference */
+    sslmod_context *ctx;  /* strong ref: the context it came from */
 } sslmod_session;
 
 /* _SSLSocket, the TLS connection (connection.c).  SSL_get_app_data(ssl)
@@ -196,11 +196,11 @@ typedef struct sslmod_conn {
     PyObject_HEAD
     sslmod_state *state;
     SSL *ssl;
-    sslmod_context *ctx;           /* strong ref; an SNI callback may swap it */
-    PyObject *sock;                /* weakref to the socket, or NULL (BIO mode) */
-    PyObject *owner;               /* weakref to the owner, or NULL */
-    PyObject *server_hostname;     /* str or NULL */
-    sslmod_membio *inbio;          /* strong refs in BIO mode, else NULL */
+    sslmod_context *ctx;       /* strong ref; an SNI callback may swap it */
+    PyObject *sock;            /* weakref to the socket, or NULL (BIO mode) */
+    PyObject *owner;           /* weakref to the owner, or NULL */
+    PyObject *server_hostname; /* str or NULL */
+    sslmod_membio *inbio;      /* strong refs in BIO mode, else NULL */
     sslmod_membio *outbio;
     int server_side;
     int handshake_done;
@@ -233,10 +233,10 @@ int sslmod_errors_setup(PyObject *module, sslmod_state *st);
 /* A snapshot of what went wrong, taken right after the failing call,
  * without the GIL if need be. */
 typedef struct {
-    int ret;                  /* what the failing call returned */
-    int ssl_error;            /* SSL_get_error(), or -1 if there was no SSL* */
+    int ret;       /* what the failing call returned */
+    int ssl_error; /* SSL_get_error(), or -1 if there was no SSL* */
     int saved_errno;
-    unsigned long code;       /* ERR_peek_last_error() */
+    unsigned long code; /* ERR_peek_last_error() */
 } sslmod_errinfo;
 
 /* Fill INFO; SSL may be NULL.  Needs no GIL; touches no Python object. */
@@ -245,24 +245,21 @@ void sslmod_err_capture(sslmod_errinfo *info, SSL *ssl, int ret);
 /* Raise the exception INFO describes.  CONN (may be NULL) supplies the
  * verify result and hostname for certificate errors.  Always returns NULL
  * and leaves the OpenSSL error queue empty. */
-PyObject *sslmod_err_raise(sslmod_state *st, const sslmod_errinfo *info,
-                           sslmod_conn *conn, const char *file, int line);
+PyObject *sslmod_err_raise(sslmod_state *st, const sslmod_errinfo *info, sslmod_conn *conn,
+                           const char *file, int line);
 
 /* Raise SSLError from the OpenSSL error queue (for calls without SSL*).
  * If the queue is empty, uses MSG.  Returns NULL, empties the queue. */
-PyObject *sslmod_err_raise_queue(sslmod_state *st, const char *msg,
-                                 const char *file, int line);
+PyObject *sslmod_err_raise_queue(sslmod_state *st, const char *msg, const char *file, int line);
 
 /* Raise EXC_TYPE(errcode, "msg (file:line)") like the stdlib does for
  * errors that are ours rather than OpenSSL's.  Returns NULL. */
-PyObject *sslmod_err_raise_msg(sslmod_state *st, PyObject *exc_type, int errcode,
-                               const char *msg, const char *file, int line);
+PyObject *sslmod_err_raise_msg(sslmod_state *st, PyObject *exc_type, int errcode, const char *msg,
+                               const char *file, int line);
 
-#define SSLMOD_RAISE(st, info, conn) \
-    sslmod_err_raise((st), (info), (conn), __FILE__, __LINE__)
-#define SSLMOD_RAISE_QUEUE(st, msg) \
-    sslmod_err_raise_queue((st), (msg), __FILE__, __LINE__)
-#define SSLMOD_RAISE_MSG(st, type, code, msg) \
+#define SSLMOD_RAISE(st, info, conn) sslmod_err_raise((st), (info), (conn), __FILE__, __LINE__)
+#define SSLMOD_RAISE_QUEUE(st, msg) sslmod_err_raise_queue((st), (msg), __FILE__, __LINE__)
+#define SSLMOD_RAISE_MSG(st, type, code, msg)                                                      \
     sslmod_err_raise_msg((st), (type), (code), (msg), __FILE__, __LINE__)
 
 /* sslmod_exc_fetch() / sslmod_exc_restore(): compat.h. */
@@ -306,11 +303,11 @@ int sslmod_context_setup(PyObject *module, sslmod_state *st);
 #endif
 #ifndef SSLMOD_DEFAULT_CIPHERS
 #  if PY_VERSION_HEX >= 0x030A0000
-#    define SSLMOD_DEFAULT_CIPHERS \
-    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+#    define SSLMOD_DEFAULT_CIPHERS                                                                 \
+        "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
 #  else
-#    define SSLMOD_DEFAULT_CIPHERS \
-    "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
+#    define SSLMOD_DEFAULT_CIPHERS                                                                 \
+        "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
 #  endif
 #endif
 
@@ -341,9 +338,8 @@ int sslmod_conn_setup(PyObject *module, sslmod_state *st);
 /* Make a connection for _wrap_socket (SOCK != NULL, INBIO/OUTBIO NULL) or
  * _wrap_bio (SOCK NULL).  HOSTNAME is str or None; OWNER and SESSION may be
  * None.  New reference or NULL. */
-PyObject *sslmod_conn_create(sslmod_context *ctx, PyObject *sock,
-                             sslmod_membio *inbio, sslmod_membio *outbio,
-                             int server_side, PyObject *hostname,
+PyObject *sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio,
+                             sslmod_membio *outbio, int server_side, PyObject *hostname,
                              PyObject *owner, PyObject *session);
 /* The data-path methods of _SSLSocket, for datapath.c to call directly
  * (no method lookup) when it holds a core connection.  Each takes the
@@ -366,8 +362,7 @@ int sslmod_conn_write_buf(PyObject *op, const char *buf, Py_ssize_t len, size_t 
 int sslmod_conn_ktls_send(PyObject *op);
 /* Send COUNT bytes (0: to the end) of file FD from OFFSET with
  * SSL_sendfile; *SENT is how many went.  0, or -1 with an exception set. */
-int sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count,
-                         long long *sent);
+int sslmod_conn_sendfile(PyObject *op, int fd, long long offset, long long count, long long *sent);
 
 /* ------------------------------------------------------------------ */
 /* datapath.c: the C bases of ssl.SSLObject and ssl.SSLSocket, whose    */
@@ -387,10 +382,10 @@ int sslmod_datapath_setup(PyObject *module, sslmod_state *st);
 /* knows about sockets.                                                  */
 /* ------------------------------------------------------------------ */
 typedef enum {
-    SSLMOD_SOCK_READY = 0,     /* the fd is ready */
-    SSLMOD_SOCK_TIMEOUT,       /* the deadline passed */
-    SSLMOD_SOCK_CLOSED,        /* the socket has been closed (fd -1) */
-    SSLMOD_SOCK_ERROR          /* poll() failed; errno is set */
+    SSLMOD_SOCK_READY = 0, /* the fd is ready */
+    SSLMOD_SOCK_TIMEOUT,   /* the deadline passed */
+    SSLMOD_SOCK_CLOSED,    /* the socket has been closed (fd -1) */
+    SSLMOD_SOCK_ERROR      /* poll() failed; errno is set */
 } sslmod_sock_status;
 
 /* Monotonic clock in nanoseconds. */
@@ -400,8 +395,7 @@ long long sslmod_monotonic_ns(void);
 long long sslmod_deadline(long long start_ns, long long timeout_ns);
 /* SOCK's fileno() (-1 once closed) and gettimeout() in nanoseconds (-1:
  * blocking, 0: non-blocking).  0, or -1 with an exception set. */
-int sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd,
-                       long long *timeout_ns);
+int sslmod_sock_params(sslmod_state *st, PyObject *sock, int *fd, long long *timeout_ns);
 /* Wait until FD is readable (WRITING == 0) or writable.  DEADLINE_NS is a
  * sslmod_monotonic_ns() time, or -1 to wait forever; once it has passed,
  * TIMEOUT is returned without looking at the fd.  Call WITHOUT the GIL.
@@ -424,18 +418,17 @@ int sslmod_sock_queued(int fd);
 int sslmod_membio_setup(PyObject *module, sslmod_state *st);
 int sslmod_session_setup(PyObject *module, sslmod_state *st);
 /* An SSLSession for SESS; steals the SSL_SESSION reference. */
-PyObject *sslmod_session_new(sslmod_state *st, SSL_SESSION *sess,
-                             sslmod_context *ctx);
+PyObject *sslmod_session_new(sslmod_state *st, SSL_SESSION *sess, sslmod_context *ctx);
 
 /* ------------------------------------------------------------------ */
 /* password.c: the PEM password callback and the password holder used  */
 /* by load_cert_chain.                                                   */
 /* ------------------------------------------------------------------ */
 typedef struct {
-    PyObject *callable;         /* password callable, or NULL */
-    char *data;                 /* the password, PyMem_Malloc'd */
+    PyObject *callable; /* password callable, or NULL */
+    char *data;         /* the password, PyMem_Malloc'd */
     int size;
-    PyObject *exc;              /* exception from the callable, or NULL */
+    PyObject *exc; /* exception from the callable, or NULL */
 } sslmod_pwinfo;
 
 /* PEM password callback; USERDATA is an sslmod_pwinfo*. */
@@ -466,33 +459,32 @@ EVP_PKEY *sslmod_read_private_key(const char *path, sslmod_pwinfo *pw);
 /* ------------------------------------------------------------------ */
 
 int sslmod_cb_servername(SSL *ssl, int *alert, void *arg);
-void sslmod_cb_msg(int write_p, int version, int content_type,
-                   const void *buf, size_t len, SSL *ssl, void *arg);
+void sslmod_cb_msg(int write_p, int version, int content_type, const void *buf, size_t len,
+                   SSL *ssl, void *arg);
 void sslmod_cb_keylog(const SSL *ssl, const char *line);
-int sslmod_cb_alpn_select(SSL *ssl, const unsigned char **out,
-                          unsigned char *outlen, const unsigned char *in,
-                          unsigned int inlen, void *arg);
+int sslmod_cb_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                          const unsigned char *in, unsigned int inlen, void *arg);
 unsigned int sslmod_cb_psk_client(SSL *ssl, const char *hint, char *identity,
-                                  unsigned int max_identity_len,
-                                  unsigned char *psk, unsigned int max_psk_len);
-unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity,
-                                  unsigned char *psk, unsigned int max_psk_len);
+                                  unsigned int max_identity_len, unsigned char *psk,
+                                  unsigned int max_psk_len);
+unsigned int sslmod_cb_psk_server(SSL *ssl, const char *identity, unsigned char *psk,
+                                  unsigned int max_psk_len);
 
 /* ------------------------------------------------------------------ */
 /* truststore.c: trust sources parsed once per module, shared between   */
 /* contexts as read-only X509_STOREs.  No GIL needed; no Python object. */
 /* ------------------------------------------------------------------ */
 typedef enum {
-    SSLMOD_TRUST_DEFAULT,      /* set_default_verify_paths() */
-    SSLMOD_TRUST_LOCATIONS,    /* load_verify_locations(cafile, capath) */
-    SSLMOD_TRUST_CADATA        /* load_verify_locations(cadata=...) */
+    SSLMOD_TRUST_DEFAULT,   /* set_default_verify_paths() */
+    SSLMOD_TRUST_LOCATIONS, /* load_verify_locations(cafile, capath) */
+    SSLMOD_TRUST_CADATA     /* load_verify_locations(cadata=...) */
 } sslmod_trust_kind;
 
 typedef struct {
     sslmod_trust_kind kind;
-    const char *file;          /* LOCATIONS: the CA file, or NULL */
-    const char *dir;           /* LOCATIONS: the CA directory, or NULL */
-    const char *data;          /* CADATA: PEM text or DER bytes */
+    const char *file; /* LOCATIONS: the CA file, or NULL */
+    const char *dir;  /* LOCATIONS: the CA directory, or NULL */
+    const char *data; /* CADATA: PEM text or DER bytes */
     size_t len;
     int pem;
 } sslmod_trust_source;
@@ -523,19 +515,19 @@ int sslmod_trust_add_cadata(X509_STORE *store, const char *data, size_t len, int
 
 /* Which OpenSSL has what, decided here and nowhere else. */
 #ifdef OPENSSL_NO_PSK
-#  define SSLMOD_HAS_PSK_TLS13 0             /* HAS_PSK_TLS13 */
+#  define SSLMOD_HAS_PSK_TLS13 0 /* HAS_PSK_TLS13 */
 #else
 #  define SSLMOD_HAS_PSK_TLS13 1
 #endif
 #if OPENSSL_VERSION_NUMBER >= 0x30200000L
-#  define SSLMOD_HAS_GET0_GROUP_NAME 1       /* SSL_get0_group_name */
+#  define SSLMOD_HAS_GET0_GROUP_NAME 1 /* SSL_get0_group_name */
 #endif
 #if OPENSSL_VERSION_NUMBER >= 0x30400000L
-#  define SSLMOD_HAS_BUILTIN_SIGALGS 1       /* SSL_get1_builtin_sigalgs */
+#  define SSLMOD_HAS_BUILTIN_SIGALGS 1 /* SSL_get1_builtin_sigalgs */
 #endif
 #if OPENSSL_VERSION_NUMBER >= 0x30500000L
-#  define SSLMOD_HAS_SIGNATURE_NAME 1        /* SSL_get0_(peer_)signature_name */
-#  define SSLMOD_HAS_IMPLEMENTED_GROUPS 1    /* SSL_CTX_get0_implemented_groups */
+#  define SSLMOD_HAS_SIGNATURE_NAME 1     /* SSL_get0_(peer_)signature_name */
+#  define SSLMOD_HAS_IMPLEMENTED_GROUPS 1 /* SSL_CTX_get0_implemented_groups */
 #endif
 
 /* connection.c: its connection lock, for the connection methods below
@@ -548,8 +540,7 @@ void sslmod_conn_unlock(sslmod_conn *self, int taken);
 /* certload.c: load_cert_chain() with certdata/keydata (from memory). */
 /* The method itself (METH_VARARGS | METH_KEYWORDS); without certdata and
  * keydata it hands the call to the file loader below, unchanged. */
-PyObject *sslmod_certload_load_cert_chain(PyObject *self, PyObject *args,
-                                          PyObject *kwargs);
+PyObject *sslmod_certload_load_cert_chain(PyObject *self, PyObject *args, PyObject *kwargs);
 /* context.c: the file loader (the stdlib's load_cert_chain). */
 PyObject *sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args,
                                                PyObject *kwargs);
@@ -564,24 +555,24 @@ PyObject *sslmod_keymat_export(PyObject *self, PyObject *const *args, Py_ssize_t
 PyObject *sslmod_keymat_channel_binding(sslmod_conn *self);
 
 /* groups.c: 3.15's group, TLS 1.3 ciphersuite and sigalg controls. */
-PyObject *sslmod_groups_set_groups(PyObject *ctx, PyObject *arg);            /* METH_O */
-PyObject *sslmod_groups_get_groups(PyObject *ctx, PyObject *const *args,     /* FASTCALL|KW */
+PyObject *sslmod_groups_set_groups(PyObject *ctx, PyObject *arg);        /* METH_O */
+PyObject *sslmod_groups_get_groups(PyObject *ctx, PyObject *const *args, /* FASTCALL|KW */
                                    Py_ssize_t nargs, PyObject *kwnames);
-PyObject *sslmod_groups_set_ciphersuites(PyObject *ctx, PyObject *arg);      /* METH_O */
-PyObject *sslmod_groups_set_client_sigalgs(PyObject *ctx, PyObject *arg);    /* METH_O */
-PyObject *sslmod_groups_set_server_sigalgs(PyObject *ctx, PyObject *arg);    /* METH_O */
-PyObject *sslmod_groups_get_sigalgs(PyObject *module, PyObject *unused);     /* NOARGS */
-PyObject *sslmod_groups_group(PyObject *conn, PyObject *unused);             /* NOARGS */
-PyObject *sslmod_groups_client_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
-PyObject *sslmod_groups_server_sigalg(PyObject *conn, PyObject *unused);     /* NOARGS */
+PyObject *sslmod_groups_set_ciphersuites(PyObject *ctx, PyObject *arg);   /* METH_O */
+PyObject *sslmod_groups_set_client_sigalgs(PyObject *ctx, PyObject *arg); /* METH_O */
+PyObject *sslmod_groups_set_server_sigalgs(PyObject *ctx, PyObject *arg); /* METH_O */
+PyObject *sslmod_groups_get_sigalgs(PyObject *module, PyObject *unused);  /* NOARGS */
+PyObject *sslmod_groups_group(PyObject *conn, PyObject *unused);          /* NOARGS */
+PyObject *sslmod_groups_client_sigalg(PyObject *conn, PyObject *unused);  /* NOARGS */
+PyObject *sslmod_groups_server_sigalg(PyObject *conn, PyObject *unused);  /* NOARGS */
 
 /* ocsp.c: OCSP stapling, server and client. */
 enum { SSLMOD_OCSP_NONE = 0, SSLMOD_OCSP_OPTIONAL = 1, SSLMOD_OCSP_REQUIRED = 2 };
 /* Install the status callback on a new context (once, never reset). */
 void sslmod_ocsp_context_init(sslmod_context *self);
-PyObject *sslmod_ocsp_set_response(PyObject *ctx, PyObject *arg);           /* METH_O */
+PyObject *sslmod_ocsp_set_response(PyObject *ctx, PyObject *arg); /* METH_O */
 PyObject *sslmod_ocsp_get_stapling(PyObject *ctx, void *closure);
 int sslmod_ocsp_set_stapling(PyObject *ctx, PyObject *value, void *closure);
-PyObject *sslmod_ocsp_response(PyObject *conn, PyObject *unused);           /* NOARGS */
+PyObject *sslmod_ocsp_response(PyObject *conn, PyObject *unused); /* NOARGS */
 
 #endif /* SSLMOD_H */

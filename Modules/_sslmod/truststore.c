@@ -41,18 +41,18 @@ typedef struct {
 typedef struct trust_entry {
     struct trust_entry *next;
     sslmod_trust_kind kind;
-    char *file;            /* the CA file, the resolved default one for DEFAULT */
-    char *dir;             /* the CA directory, or NULL */
-    file_id id;            /* of FILE when it was parsed */
-    unsigned char *data;   /* CADATA: a copy of the bytes */
+    char *file;          /* the CA file, the resolved default one for DEFAULT */
+    char *dir;           /* the CA directory, or NULL */
+    file_id id;          /* of FILE when it was parsed */
+    unsigned char *data; /* CADATA: a copy of the bytes */
     size_t len;
     int pem;
-    X509_STORE *store;     /* one reference, held by the cache */
+    X509_STORE *store; /* one reference, held by the cache */
 } trust_entry;
 
 struct sslmod_trust_cache {
     PyThread_type_lock lock;
-    trust_entry *head;     /* most recently built first */
+    trust_entry *head; /* most recently built first */
     int count;
 };
 
@@ -101,8 +101,8 @@ identify(const char *path, file_id *id)
 static int
 same_id(const file_id *a, const file_id *b)
 {
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size
-           && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns
+           && a->ctime_ns == b->ctime_ns;
 }
 
 /* The environment as OpenSSL reads it: not at all in a setuid program. */
@@ -175,11 +175,9 @@ matches(const trust_entry *e, const trust_entry *key)
         return 0;
     }
     if (e->kind == SSLMOD_TRUST_CADATA) {
-        return e->pem == key->pem && e->len == key->len
-               && memcmp(e->data, key->data, e->len) == 0;
+        return e->pem == key->pem && e->len == key->len && memcmp(e->data, key->data, e->len) == 0;
     }
-    return same_str(e->file, key->file) && same_str(e->dir, key->dir)
-           && same_id(&e->id, &key->id);
+    return same_str(e->file, key->file) && same_str(e->dir, key->dir) && same_id(&e->id, &key->id);
 }
 
 /* ---- building a shared store --------------------------------------- */
@@ -208,7 +206,7 @@ clean_stop(int pem)
 {
     unsigned long err = ERR_peek_last_error();
     if (err == 0) {
-        return 1;    /* nothing queued: OpenSSL saw no certificate to report on */
+        return 1; /* nothing queued: OpenSSL saw no certificate to report on */
     }
     if (pem) {
         return ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
@@ -277,8 +275,7 @@ build(const trust_entry *key, const sslmod_trust_source *src)
         ok = X509_STORE_load_locations(store, src->file, src->dir);
         break;
     case SSLMOD_TRUST_CADATA:
-        ok = sslmod_trust_add_cadata(store, src->data, src->len, src->pem)
-             == SSLMOD_CADATA_OK;
+        ok = sslmod_trust_add_cadata(store, src->data, src->len, src->pem) == SSLMOD_CADATA_OK;
         break;
     }
 done:
@@ -330,9 +327,9 @@ remember(sslmod_trust_cache *cache, trust_entry *e)
     trust_entry **link, *old;
     for (link = &cache->head; *link != NULL;) {
         old = *link;
-        if (old->kind == e->kind && same_str(old->file, e->file)
-            && same_str(old->dir, e->dir) && old->kind != SSLMOD_TRUST_CADATA) {
-            *link = old->next;    /* the file changed: forget the stale copy */
+        if (old->kind == e->kind && same_str(old->file, e->file) && same_str(old->dir, e->dir)
+            && old->kind != SSLMOD_TRUST_CADATA) {
+            *link = old->next; /* the file changed: forget the stale copy */
             entry_free(old);
             cache->count--;
             continue;
@@ -373,7 +370,7 @@ sslmod_trust_get(sslmod_trust_cache *cache, const sslmod_trust_source *src)
         X509_STORE *store = build(&key, src);
         fresh = store ? malloc(sizeof(*fresh)) : NULL;
         if (fresh != NULL) {
-            *fresh = key;               /* takes over KEY's strings */
+            *fresh = key; /* takes over KEY's strings */
             memset(&key, 0, sizeof(key));
             fresh->store = store;
             X509_STORE_up_ref(store);
@@ -421,8 +418,7 @@ add_lookups(X509_STORE *store, sslmod_trust_kind kind, const char *dir)
 }
 
 int
-sslmod_trust_merge(X509_STORE *dst, X509_STORE *shared, sslmod_trust_kind kind,
-                   const char *dir)
+sslmod_trust_merge(X509_STORE *dst, X509_STORE *shared, sslmod_trust_kind kind, const char *dir)
 {
     STACK_OF(X509_OBJECT) *objs;
     int ok = 1;
