@@ -77,12 +77,28 @@ def check_error_queue(what):
         raise AssertionError("%s left OpenSSL error 0x%x queued" % (what, err))
 
 
+def _own_types():
+    """sslmod's C types.  They carry the interpreter's names
+    ("_ssl._SSLContext"), so a method's owner is told by its type, not by
+    its module name."""
+    found = {v for v in vars(core).values()
+             if isinstance(v, type) and not issubclass(v, BaseException)}
+    ctx = core._SSLContext(core.PROTOCOL_TLS_CLIENT)
+    found.add(type(ctx._wrap_bio(core.MemoryBIO(), core.MemoryBIO(), False, None)))
+    return tuple(found)
+
+
+_OWN_TYPES = _own_types()
+
+
 def _is_sslmod(fn):
     owner = getattr(fn, "__self__", None)
     if owner is None:
         name = getattr(fn, "__module__", None) or ""
     elif isinstance(owner, type(sys)):
         name = owner.__name__
+    elif isinstance(owner, _OWN_TYPES):
+        return True
     else:
         name = type(owner).__module__
     return name.startswith("sslmod")

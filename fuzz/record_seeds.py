@@ -1,7 +1,10 @@
 """Write the seed corpora under fuzz/corpus/<harness>/ from the test
 certificates and from real handshakes recorded over MemoryBIO.
 
-    python fuzz/record_seeds.py      (needs sslmod importable)
+    python fuzz/record_seeds.py [HARNESS...]   (needs sslmod importable)
+
+With harness names, only their corpora are written (the handshake seeds
+differ on every run: their randomness is fresh).
 
 The handshake seeds are a configuration byte (common.py) followed by what
 one side sent during a complete handshake, an application-data exchange
@@ -9,6 +12,7 @@ and a close, between an sslmod client and an sslmod server set up exactly
 as the harnesses set them up.  Later flights are encrypted under keys that
 depend on both sides' randomness, so on replay the first flight is what
 the peer accepts; the rest still drives the error paths."""
+import base64
 import glob
 import hashlib
 import os
@@ -26,7 +30,12 @@ CONFIGS = [0x00, 0x01, 0x02, 0x05, 0x06, 0x09, 0x0A, 0x11, 0x12, 0x15, 0x21, 0x2
            0x41, 0x61, 0x1D]
 
 
+ONLY = set(sys.argv[1:])
+
+
 def put(harness, data):
+    if ONLY and harness not in ONLY:
+        return
     folder = os.path.join(OUT, harness)
     os.makedirs(folder, exist_ok=True)
     name = hashlib.sha1(data).hexdigest()
@@ -74,7 +83,71 @@ def record(config):
     return streams
 
 
+def mode_byte(text=False, separate=False, password=0, value=0, handshake=False):
+    """fuzz_certdata.py's first byte."""
+    return bytes([text | separate << 1 | password << 2 | value << 5 | handshake << 7])
+
+
+def pem_body(data):
+    """The DER inside the first PEM block of DATA."""
+    body = data.split(b"-----", 4)[4].split(b"-----END", 1)[0]
+    return base64.b64decode(b"".join(line for line in body.split() if b":" not in line))
+
+
+def certdata_seeds():
+    """(mode byte, certificate bytes, key bytes or None) for fuzz_certdata:
+    chains and keys that load, combined files, encrypted keys with every
+    kind of password, mismatches, and the DER forms."""
+    def read(name):
+        return open(os.path.join(CERTS, name), "rb").read()
+
+    pairs = [("server-rsa-chain.pem", "server-rsa.key"),
+             ("server-ecdsa-chain.pem", "server-ecdsa.key"),
+             ("server-ed25519-chain.pem", "server-ed25519.key"),
+             ("server-rsapss-chain.pem", "server-rsapss.key"),
+             ("client.pem", "client.key"),
+             ("expired-chain.pem", "expired.key"),
+             ("server-rsa.pem", "client.key"),          # not its key
+             ("server-ecdsa.pem", "server-rsa.key")]    # another key type
+    for i, (cert, key) in enumerate(pairs):
+        yield mode_byte(separate=True, handshake=i < 4), read(cert), read(key)
+        yield mode_byte(text=True, separate=True, handshake=i == 1), read(cert), read(key)
+        yield mode_byte(), read(cert) + read(key), None
+    yield mode_byte(handshake=True), read("server-rsa-combined.pem"), None
+    yield mode_byte(text=True), read("server-rsa-combined.pem") + read("intermediate.pem"), None
+    # Encrypted keys: PKCS#8 (AES) and the legacy PEM encryption (DES-EDE3).
+    for key in ("server-rsa-enc.key", "server-rsa-des3.key"):
+        for kind in range(8):
+            for value in (0, 1) if kind else (0,):
+                yield (mode_byte(separate=True, password=kind, value=value, handshake=kind == 1),
+                       read("server-rsa-chain.pem"), read(key))
+        yield mode_byte(text=True, password=1, value=2), read("server-rsa.pem") + read(key), None
+        yield mode_byte(password=2, value=3), read("server-rsa.pem") + read(key), None
+    # DER: the leaf alone and the whole chain, PKCS#8 keys plain and encrypted.
+    leaf = pem_body(read("server-rsa.pem"))
+    chain = leaf + pem_body(read("intermediate.pem"))
+    plain = pem_body(read("server-rsa.key"))
+    encrypted = pem_body(read("server-rsa-enc.key"))
+    yield mode_byte(separate=True, handshake=True), chain, plain
+    yield mode_byte(separate=True), leaf, plain
+    yield mode_byte(separate=True, password=1, handshake=True), chain, encrypted
+    yield mode_byte(separate=True, password=5, value=1), leaf, encrypted
+    for name in ("server-ecdsa", "server-ed25519"):
+        yield (mode_byte(separate=True), pem_body(read(name + ".pem")),
+               pem_body(read(name + ".key")))
+    yield mode_byte(separate=True), read("ca-bundle.der"), plain
+    # Files the loaders must refuse.
+    for name in ("garbage.pem", "truncated.pem", "empty.pem", "dh.pem", "nullbytes.pem"):
+        yield mode_byte(separate=True), read(name), read("server-rsa.key")
+    yield mode_byte(separate=True), read("server-rsa.key"), read("server-rsa.key")
+
+
 def main():
+    for mode, cert, key in certdata_seeds():
+        if key is None:
+            put("certdata", mode + b"\0\0" + cert)
+        else:
+            put("certdata", mode + len(cert).to_bytes(2, "little") + cert + key)
     certs = certificates()
     for name in sorted(glob.glob(os.path.join(CERTS, "*.pem"))):
         data = open(name, "rb").read()
@@ -112,7 +185,7 @@ def main():
         put("alpn", b"\x00" + wire)
         put("alpn", b"\x01" + b"\x00".join(protos))
         put("alpn", b"\x02" + wire)
-    for config in CONFIGS:
+    for config in CONFIGS if not ONLY or ONLY & {"handshake_server", "handshake_client"} else ():
         streams = record(config)
         put("handshake_server", bytes([config]) + streams["c2s"])
         put("handshake_client", bytes([config]) + streams["s2c"])

@@ -193,3 +193,118 @@ def test_stdlib_store_walk_leaves_an_error_queued(std_core):
     openssl_error_queue(clear=True)
     if left == 0:
         pytest.skip("this interpreter's _ssl (fixed?) leaves the queue empty")
+
+
+# ---- fuzz_certdata: load_cert_chain(certdata=, keydata=) ----------------------
+#
+# The reference is the interpreter's ssl loading the same bytes from files,
+# as in test_certdata.py.
+
+_FINDINGS = os.path.join(os.path.dirname(__file__), "..", "fuzz", "findings")
+
+
+def _certdata_finding(name):
+    """A fuzz_certdata input: (certificate bytes, key bytes or None, str?).
+    Its first byte is the mode (bit 0: str; bit 1: the key starts at the
+    split point, the next two bytes, little-endian), then the data."""
+    with open(os.path.join(_FINDINGS, name), "rb") as f:
+        data = f.read()
+    mode, payload = data[0], data[3:]
+    if not mode & 2:
+        return payload, None, bool(mode & 1)
+    at = int.from_bytes(data[1:3], "little") % (len(payload) + 1)
+    return payload[:at], payload[at:], bool(mode & 1)
+
+
+def _never_called():
+    raise AssertionError("no password is asked for")
+
+
+def _loaded(fn):
+    from conftest import normalize
+    try:
+        return ("return", fn())
+    except Exception as exc:   # noqa: BLE001 - compared as data
+        return ("raise", normalize(exc))
+
+
+def _from_files(tmp_path, cert, key):
+    import ssl
+    (tmp_path / "cert.pem").write_bytes(cert)
+    keyfile = None
+    if key is not None:
+        keyfile = str(tmp_path / "key.pem")
+        (tmp_path / "key.pem").write_bytes(key)
+    return _loaded(lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(
+        str(tmp_path / "cert.pem"), keyfile, _never_called))
+
+
+def _from_memory(impl, certdata, keydata):
+    """sslmod's outcome; it must leave OpenSSL's error queue empty."""
+    from conftest import openssl_error_queue
+    kwargs = {"certdata": certdata, "password": _never_called}
+    if keydata is not None:
+        kwargs["keydata"] = keydata
+    openssl_error_queue(clear=True)
+    got = _loaded(lambda: impl.SSLContext(impl.PROTOCOL_TLS_SERVER).load_cert_chain(**kwargs))
+    assert openssl_error_queue() == 0
+    return got
+
+
+def _pem_body(pem):
+    import base64
+    return base64.b64decode(b"".join(pem.split(b"-----")[2].split()))
+
+
+@pytest.mark.parametrize("form", ["bytes", "str", "der"])
+def test_certdata_leaf_with_undecodable_extension(impl_name, impl, tmp_path, form):
+    """fuzz_certdata (fuzz/findings/certdata-pem-leaf-bad-extension-d7082885):
+    client.pem whose subjectKeyIdentifier holds no OCTET STRING, then its
+    key.  SSL_CTX_use_certificate() takes such a leaf but queues OpenSSL's
+    complaint, and the file loader refuses the leaf for it ("[X509V3:
+    INVALID_CERTIFICATE]").  From memory the leaf was taken, and the error
+    left queued for the thread's next OpenSSL caller."""
+    from conftest import beyond_stdlib
+    beyond_stdlib(impl_name, "load_cert_chain(certdata=) is sslmod's (issue 9)")
+    cert, key, _ = _certdata_finding("certdata-pem-leaf-bad-extension-d7082885")
+    expected = _from_files(tmp_path, cert, key)
+    assert expected[0] == "raise" and expected[1][6:8] == ("X509V3", "INVALID_CERTIFICATE")
+    if form == "str":
+        data = cert.decode("ascii")
+    elif form == "der":   # the leaf alone, the key as PKCS#8 DER
+        split = cert.index(b"-----BEGIN PRIVATE KEY")
+        data, key = _pem_body(cert[:split]), _pem_body(cert[split:])
+    else:
+        data = cert
+    assert _from_memory(impl, data, key) == expected
+
+
+def test_certdata_nothing_queued_reads_as_from_a_file(impl_name, impl, tmp_path):
+    """fuzz_certdata (fuzz/findings/certdata-pem-nothing-queued-ccfbff8b): a
+    chain followed by a legacy-encrypted key whose body has a 128-character
+    line.  Reading past it fails with nothing on OpenSSL's error queue; the
+    file loader then says "unknown error", the memory path said "cannot
+    load the certificate chain"."""
+    from conftest import beyond_stdlib
+    beyond_stdlib(impl_name, "load_cert_chain(certdata=) is sslmod's (issue 9)")
+    cert, key, as_text = _certdata_finding("certdata-pem-nothing-queued-ccfbff8b")
+    assert as_text and key is None
+    expected = _from_files(tmp_path, cert, key)
+    assert expected[0] == "raise" and expected[1][1] == "SSLError", expected
+    assert expected[1][7] is None   # no reason: the queue was empty
+    assert _from_memory(impl, cert.decode("ascii"), None) == expected
+
+
+def test_certdata_chain_checked_in_file_order(impl_name, impl, tmp_path):
+    """fuzz_certdata (fuzz/findings/certdata-pem-weak-ca-then-broken-877091f7):
+    the leaf, a CA certificate signed with SHA-1 (too weak at the default
+    security level), then a block that is no base64.  The file loader
+    checks each certificate as it reads it and stops at the weak one
+    ("[SSL: CA_MD_TOO_WEAK]"); the memory path parsed the whole chain
+    first and reported the broken block ("[PEM: BAD_BASE64_DECODE]")."""
+    from conftest import beyond_stdlib
+    beyond_stdlib(impl_name, "load_cert_chain(certdata=) is sslmod's (issue 9)")
+    cert, key, _ = _certdata_finding("certdata-pem-weak-ca-then-broken-877091f7")
+    expected = _from_files(tmp_path, cert, key)
+    assert expected[0] == "raise" and expected[1][6:8] == ("SSL", "CA_MD_TOO_WEAK"), expected
+    assert _from_memory(impl, cert, key) == expected

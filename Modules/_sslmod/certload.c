@@ -73,13 +73,6 @@ done:
     return rc;
 }
 
-/* The certificate and chain parsed from a blob, before they are installed. */
-typedef struct {
-    X509 *leaf;
-    STACK_OF(X509) *chain;
-    EVP_PKEY *key;
-} certload_parts;
-
 /* The error the file path gives for data it cannot use as a certificate or
  * a key: "[SSL] PEM lib". */
 static void
@@ -88,65 +81,106 @@ fail_pem_lib(void)
     ERR_raise(ERR_LIB_SSL, ERR_R_PEM_LIB);
 }
 
-/* Parse the leaf and the rest of the chain from B.  As
- * SSL_CTX_use_certificate_chain_file() does for a file: leaf first, then
- * extra PEM certificates until the input ends.  DER may hold several
- * certificates back to back.  Runs without the GIL (PW's callback takes
- * it).  1 ok, 0 failed with the OpenSSL error queue saying why. */
-static int
-parse_certs(const certload_blob *b, sslmod_pwinfo *pw, certload_parts *out)
-{
-    BIO *bio = NULL;
-    X509 *cert = NULL;
-    int ok = 0;
+/* Reads the certificates of a blob one after the other. */
+typedef struct {
+    const certload_blob *blob;
+    BIO *bio;               /* PEM: a memory BIO over the blob */
+    const unsigned char *p; /* DER: where the next certificate starts */
+    sslmod_pwinfo *pw;
+} chain_reader;
 
-    out->chain = sk_X509_new_null();
-    if (out->chain == NULL) {
+/* The next certificate of R into *OUT (new reference).  The first one
+ * must be there; after it, PEM ends where no further certificate block
+ * starts (as a file's chain does), DER at the end of the data.  Without
+ * the GIL (PW's callback takes it).  1 with *OUT set, 0 at the end, -1
+ * failed with the OpenSSL error queue saying why. */
+static int
+next_cert(chain_reader *r, int first, X509 **out)
+{
+    const unsigned char *end = r->blob->buf + r->blob->len;
+    unsigned long err;
+    int rc = -1;
+
+    *out = NULL;
+    if (r->blob->pem) {
+        *out = first ? PEM_read_bio_X509_AUX(r->bio, NULL, sslmod_cb_password, r->pw)
+                     : PEM_read_bio_X509(r->bio, NULL, sslmod_cb_password, r->pw);
+        if (*out != NULL) {
+            rc = 1;
+        }
+        else if (first) {
+            fail_pem_lib();
+        }
+        else {
+            err = ERR_peek_last_error();
+            if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
+                ERR_clear_error();
+                rc = 0;
+            } /* else a broken certificate after the leaf */
+        }
         goto done;
     }
-    if (b->pem) {
-        unsigned long err;
-        bio = BIO_new_mem_buf(b->buf, (int)b->len);
-        if (bio == NULL) {
-            goto done;
-        }
-        out->leaf = PEM_read_bio_X509_AUX(bio, NULL, sslmod_cb_password, pw);
-        if (out->leaf == NULL) {
-            fail_pem_lib();
-            goto done;
-        }
-        while ((cert = PEM_read_bio_X509(bio, NULL, sslmod_cb_password, pw)) != NULL) {
-            if (!sk_X509_push(out->chain, cert)) {
-                goto done;
-            }
-            cert = NULL;
-        }
-        err = ERR_peek_last_error();
-        if (ERR_GET_LIB(err) != ERR_LIB_PEM || ERR_GET_REASON(err) != PEM_R_NO_START_LINE) {
-            goto done; /* a broken certificate after the leaf */
-        }
+    if (!first && r->p == end) {
+        rc = 0;
+        goto done;
+    }
+    *out = d2i_X509(NULL, &r->p, (long)(end - r->p));
+    if (*out != NULL) {
+        rc = 1;
+    }
+    else if (first) {
         ERR_clear_error();
+        fail_pem_lib();
     }
-    else {
-        const unsigned char *p = b->buf, *end = b->buf + b->len;
-        out->leaf = d2i_X509(NULL, &p, (long)(end - p));
-        if (out->leaf == NULL) {
-            ERR_clear_error();
-            fail_pem_lib();
+done:
+    return rc;
+}
+
+/* Install the leaf and the chain of B on SELF's SSL_CTX step for step as
+ * SSL_CTX_use_certificate_chain_file() installs a file's, so that the same
+ * bytes fail at the same place with the same error: the leaf first, and it
+ * is refused when anything was queued meanwhile (OpenSSL takes a leaf whose
+ * extensions it cannot decode, but queues its complaint); then each further
+ * certificate, checked as it is added.  keys_lock is taken around each
+ * SSL_CTX call and never while parsing: decrypting may call Python.
+ * Without the GIL.  1 ok, 0 failed with the error queue saying why. */
+static int
+install_chain(sslmod_context *self, const certload_blob *b, sslmod_pwinfo *pw)
+{
+    chain_reader r = {b, NULL, b->buf, pw};
+    X509 *cert = NULL;
+    int ok = 0, rc;
+
+    if (b->pem) {
+        r.bio = BIO_new_mem_buf(b->buf, (int)b->len);
+        if (r.bio == NULL) {
             goto done;
         }
-        while (p < end) {
-            cert = d2i_X509(NULL, &p, (long)(end - p));
-            if (cert == NULL || !sk_X509_push(out->chain, cert)) {
-                goto done;
-            }
-            cert = NULL;
+    }
+    if (next_cert(&r, 1, &cert) != 1) {
+        goto done;
+    }
+    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+    ok = SSL_CTX_use_certificate(self->ctx, cert) == 1 && ERR_peek_error() == 0
+         && SSL_CTX_clear_chain_certs(self->ctx) == 1;
+    PyThread_release_lock(self->keys_lock);
+    X509_free(cert);
+    cert = NULL;
+    while (ok && (rc = next_cert(&r, 0, &cert)) != 0) {
+        if (rc < 0) {
+            ok = 0;
+            break;
+        }
+        PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+        ok = SSL_CTX_add0_chain_cert(self->ctx, cert) == 1;
+        PyThread_release_lock(self->keys_lock);
+        if (ok) {
+            cert = NULL; /* the SSL_CTX's now */
         }
     }
-    ok = 1;
 done:
     X509_free(cert);
-    BIO_free(bio);
+    BIO_free(r.bio);
     return ok;
 }
 
@@ -154,7 +188,7 @@ done:
  * other blocks skipped), or DER (PKCS#8, encrypted PKCS#8, or a
  * traditional key).  Without the GIL.  1 ok, 0 failed. */
 static int
-parse_key(const certload_blob *b, sslmod_pwinfo *pw, certload_parts *out)
+parse_key(const certload_blob *b, sslmod_pwinfo *pw, EVP_PKEY **out)
 {
     OSSL_DECODER_CTX *dctx = NULL;
     BIO *bio = NULL;
@@ -165,19 +199,19 @@ parse_key(const certload_blob *b, sslmod_pwinfo *pw, certload_parts *out)
         goto done;
     }
     if (b->pem) {
-        out->key = PEM_read_bio_PrivateKey(bio, NULL, sslmod_cb_password, pw);
+        *out = PEM_read_bio_PrivateKey(bio, NULL, sslmod_cb_password, pw);
     }
     else {
-        dctx = OSSL_DECODER_CTX_new_for_pkey(&out->key, "DER", NULL, NULL,
-                                             OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL);
+        dctx = OSSL_DECODER_CTX_new_for_pkey(out, "DER", NULL, NULL, OSSL_KEYMGMT_SELECT_KEYPAIR,
+                                             NULL, NULL);
         if (dctx != NULL && OSSL_DECODER_CTX_set_pem_password_cb(dctx, sslmod_cb_password, pw)) {
             if (!OSSL_DECODER_from_bio(dctx, bio)) {
-                EVP_PKEY_free(out->key);
-                out->key = NULL;
+                EVP_PKEY_free(*out);
+                *out = NULL;
             }
         }
     }
-    if (out->key == NULL) {
+    if (*out == NULL) {
         ERR_clear_error();
         fail_pem_lib();
         goto done;
@@ -189,39 +223,28 @@ done:
     return ok;
 }
 
-/* Parse CERT and KEY and install them on SELF's SSL_CTX, in the file
- * loader's order and under its keys_lock (context.c), which is never held
- * while parsing: decrypting may call Python.  Without the GIL.  Returns 1,
- * or 0 with the OpenSSL error queue (or PW->exc) saying why;
- * *KEY_MISMATCH is set when both loaded but do not belong together. */
+/* Install CERT's chain, then KEY's key, on SELF's SSL_CTX, in the file
+ * loader's order.  Without the GIL.  Returns 1, or 0 with the OpenSSL
+ * error queue (or PW->exc) saying why; *KEY_MISMATCH is set when both
+ * loaded but do not belong together. */
 static int
 install(sslmod_context *self, const certload_blob *cert, const certload_blob *key,
         sslmod_pwinfo *pw, int *key_mismatch)
 {
-    certload_parts parts = {NULL, NULL, NULL};
+    EVP_PKEY *pkey = NULL;
     int ok = 0;
 
-    if (!parse_certs(cert, pw, &parts)) {
+    if (!install_chain(self, cert, pw) || !parse_key(key, pw, &pkey)) {
         goto done;
     }
     PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
-    ok = SSL_CTX_use_certificate(self->ctx, parts.leaf) == 1
-         && SSL_CTX_set1_chain(self->ctx, parts.chain) == 1;
-    PyThread_release_lock(self->keys_lock);
-    if (!ok || !parse_key(key, pw, &parts)) {
-        ok = 0;
-        goto done;
-    }
-    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
-    ok = SSL_CTX_use_PrivateKey(self->ctx, parts.key) == 1;
+    ok = SSL_CTX_use_PrivateKey(self->ctx, pkey) == 1;
     if (ok && SSL_CTX_check_private_key(self->ctx) != 1) {
         *key_mismatch = 1;
     }
     PyThread_release_lock(self->keys_lock);
 done:
-    EVP_PKEY_free(parts.key);
-    X509_free(parts.leaf);
-    sk_X509_pop_free(parts.chain, X509_free);
+    EVP_PKEY_free(pkey);
     return ok;
 }
 
@@ -258,7 +281,8 @@ load_from_memory(sslmod_context *self, PyObject *certdata, PyObject *keydata, Py
             pw.exc = NULL;
         }
         else {
-            SSLMOD_RAISE_QUEUE(self->state, "cannot load the certificate chain");
+            /* NULL: an empty queue reads as the file loader's does. */
+            SSLMOD_RAISE_QUEUE(self->state, NULL);
         }
         goto done;
     }
