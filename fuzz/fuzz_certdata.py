@@ -16,30 +16,35 @@ Input: three header bytes, then the payload.
                     a client that does not verify
   bytes 1-2 the split point (little-endian, modulo the payload's length+1)
 
-Differential where it means something: when certdata and keydata are str,
-or bytes holding a "-----BEGIN " line (the test certload.c uses for PEM),
-the interpreter's _ssl loads the same bytes from files with
-load_cert_chain(certfile, keyfile, password) and must give the same
-outcome.  DER has no file counterpart in the stdlib: it only has to load
-or fail with an ordinary exception, leaving no SystemError and no OpenSSL
-error queued (common.outcome checks the queue after every sslmod call).
+Differential where it means something: when certdata and keydata, str or
+bytes, each hold a "-----BEGIN " line (the test certload.c uses for PEM;
+data without one, even a str, is read as DER), the interpreter's _ssl
+loads the same bytes from files with load_cert_chain(certfile, keyfile,
+password) and must give the same outcome, then the same get_ca_certs()
+and cert_store_stats().  sslmod's own file loader gets the same files and
+must give the stdlib's outcome exactly (its chain reader is certload.c's).
+DER has no file counterpart in the stdlib: it only has to load or fail
+with an ordinary exception.  Always: no SystemError, and no OpenSSL error
+left queued by any sslmod call (common.outcome checks the queue after
+each one, step() during the handshake).
 
 Normalisations, each a documented difference between the paths:
 - the stdlib without a password lets OpenSSL prompt on the terminal for
   an encrypted PEM block; memory data never prompts and fails as with a
   wrong password (test_certdata.py::test_encrypted_without_password_never_prompts).
-  The stdlib here gets a callable raising NeedPassword instead of None:
-  when it raises that, sslmod must raise SSLError;
+  The file loaders here get a callable raising NeedPassword instead of
+  None: when the stdlib raises that, sslmod's memory path must raise
+  SSLError;
 - messages are compared as they are (less the "(file.c:NNN)" tail),
   except when the stdlib asked for a password sslmod had none to give
-  (above): OpenSSL's reason then differs ("bad password read" against
-  the decryption's own error) and only the class is compared;
-- no differential when the data holds a NUL byte: OpenSSL reads a PEM
-  file's lines with fgets() and takes strlen() of each, so a file ends
-  for the certificate reader at a line that starts with NUL, and loses
-  the rest of a line after one; a memory BIO returns every byte.  Seen:
-  a key block, a line starting with NUL, then the certificate: the file
-  has no certificate, the memory data has one;
+  (above): there is no stdlib message to compare with, only the class;
+- no memory-against-file comparison when the data holds a NUL byte
+  (file against file still): OpenSSL reads a PEM file's lines with
+  fgets() and takes strlen() of each, so a file ends for the certificate
+  reader at a line that starts with NUL, and loses the rest of a line
+  after one; a memory BIO returns every byte.  Seen: a key block, a line
+  starting with NUL, then the certificate: the file has no certificate,
+  the memory data has one;
 - a str that is not ASCII is refused with UnicodeEncodeError before
   anything is parsed (certdata must be PEM text); the file path has no
   such case, so that input is checked alone."""
@@ -150,16 +155,20 @@ def handshake(server_ctx):
     step(server.version)
 
 
-def std_load(cert, key, password):
+def write_files(cert, key):
     with open(CERT_PATH, "wb") as f:
         f.write(cert)
     if key is not None:
         with open(KEY_PATH, "wb") as f:
             f.write(key)
-    ctx = std_core._SSLContext(std_core.PROTOCOL_TLS_SERVER)
-    loaded = outcome(ctx.load_cert_chain, CERT_PATH, KEY_PATH if key is not None else None,
-                     password)
-    return ctx, loaded
+
+
+def load_files(mod, separate_key, password):
+    """MOD's context and its load_cert_chain(certfile, keyfile, password)
+    outcome on the files write_files() wrote."""
+    ctx = mod._SSLContext(mod.PROTOCOL_TLS_SERVER)
+    return ctx, outcome(ctx.load_cert_chain, CERT_PATH, KEY_PATH if separate_key else None,
+                        password)
 
 
 def test_one_input(data):
@@ -179,17 +188,24 @@ def test_one_input(data):
         kwargs["keydata"] = keydata
     ours = outcome(ctx.load_cert_chain, password=ours_pw, **kwargs)
     compare(ours, None)
-    if as_text and not all(b.isascii() for b in (cert, key) if b is not None):
+
+    blobs = [b for b in (cert, key) if b is not None]
+    pem = std_core is not None and all(PEM_MARK in b for b in blobs)
+    std_ctx = None
+    if pem:
+        write_files(cert, key)
+        std_ctx, theirs = load_files(std_core, key is not None, std_pw)
+        # sslmod's own file loader (its chain reader is certload.c's) on
+        # the same files: file against file, NUL bytes and all.
+        compare(load_files(core, key is not None, std_pw)[1], theirs)
+
+    if as_text and not all(b.isascii() for b in blobs):
         if ours[:2] != ("raise", "UnicodeEncodeError"):
             raise AssertionError("non-ASCII str loaded: %r" % (ours,))
         return
-
-    blobs = [b for b in (cert, key) if b is not None]
-    differential = (std_core is not None and (as_text or all(PEM_MARK in b for b in blobs))
-                    and not any(b"\0" in b for b in blobs))
-    std_ctx = None
-    if differential:
-        std_ctx, theirs = std_load(cert, key, std_pw)
+    if pem and any(b"\0" in b for b in blobs):
+        std_ctx = None   # a file is read differently (the docstring)
+    elif pem:
         if theirs[:2] == ("raise", "NeedPassword"):
             # The stdlib would have prompted; memory data fails instead.
             if ours[:2] != ("raise", "SSLError"):

@@ -308,3 +308,50 @@ def test_certdata_chain_checked_in_file_order(impl_name, impl, tmp_path):
     expected = _from_files(tmp_path, cert, key)
     assert expected[0] == "raise" and expected[1][6:8] == ("SSL", "CA_MD_TOO_WEAK"), expected
     assert _from_memory(impl, cert, key) == expected
+
+
+_ENCRYPTED_CHAIN_CHILD = r"""
+import importlib, re, sys
+mod = importlib.import_module(sys.argv[1])
+calls = []
+def password():
+    calls.append(1)
+    return "somepass"
+ctx = mod._SSLContext(mod.PROTOCOL_TLS_SERVER)
+try:
+    ctx.load_cert_chain(sys.argv[2], sys.argv[3], password)
+    print("ok", len(calls))
+except Exception as exc:
+    print(type(exc).__name__, re.sub(r" \(\w+\.c:\d+\)$", "", str(exc)), len(calls))
+"""
+
+
+def test_chain_file_decrypts_with_the_given_password(core, tmp_path):
+    """Seen while studying fuzz_certdata's differential: a chain file whose
+    second block is an encrypted PEM certificate ("Proc-Type: 4,ENCRYPTED").
+    The stdlib decrypts it with the password given to load_cert_chain();
+    sslmod's file loader let OpenSSL prompt on the terminal instead ("Enter
+    PEM pass phrase:"; OSError where there is none), password or not.  The
+    loads run in a child without a controlling terminal, so that a prompt
+    fails at once instead of waiting."""
+    import subprocess
+    import sys
+    from conftest import CERTS
+    encrypted = CERTS.read("server-rsa-des3.key").replace(b"RSA PRIVATE KEY", b"CERTIFICATE")
+    chain = tmp_path / "chain.pem"
+    chain.write_bytes(CERTS.read("server-rsa.pem") + encrypted)
+
+    def load(module):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        proc = subprocess.run(
+            [sys.executable, "-c", _ENCRYPTED_CHAIN_CHILD, module, str(chain),
+             CERTS("server-rsa.key")],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env,
+            start_new_session=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip(), proc.stderr
+    expected, _ = load("_ssl")
+    # Decrypted with the password (called once), which is not the block's
+    # own cipher text's: ASN.1 garbage.
+    assert expected == "SSLError [PEM] ASN1 lib 1"
+    assert load(core.__name__) == (expected, "")

@@ -1,9 +1,11 @@
 /* certload.c: load_cert_chain(certdata=..., keydata=...): a certificate
  * chain and its private key taken from memory (PEM text or DER bytes),
  * never through a file.  Calls without certdata/keydata go to context.c's
- * file loader unchanged. */
+ * file loader unchanged; it reads its chain file with the installer here. */
 #include "sslmod.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/pem.h>
@@ -81,30 +83,30 @@ fail_pem_lib(void)
     ERR_raise(ERR_LIB_SSL, ERR_R_PEM_LIB);
 }
 
-/* Reads the certificates of a blob one after the other. */
+/* Reads the certificates of a chain one after the other: PEM from a BIO
+ * (over memory or a file), or DER from P to END. */
 typedef struct {
-    const certload_blob *blob;
-    BIO *bio;               /* PEM: a memory BIO over the blob */
-    const unsigned char *p; /* DER: where the next certificate starts */
-    sslmod_pwinfo *pw;
+    BIO *bio; /* PEM; NULL for DER */
+    const unsigned char *p, *end;
+    pem_password_cb *cb; /* for encrypted PEM blocks; NULL: OpenSSL's prompt */
+    void *cbarg;
 } chain_reader;
 
 /* The next certificate of R into *OUT (new reference).  The first one
  * must be there; after it, PEM ends where no further certificate block
  * starts (as a file's chain does), DER at the end of the data.  Without
- * the GIL (PW's callback takes it).  1 with *OUT set, 0 at the end, -1
- * failed with the OpenSSL error queue saying why. */
+ * the GIL (the password callback takes it).  1 with *OUT set, 0 at the
+ * end, -1 failed with the OpenSSL error queue saying why. */
 static int
 next_cert(chain_reader *r, int first, X509 **out)
 {
-    const unsigned char *end = r->blob->buf + r->blob->len;
     unsigned long err;
     int rc = -1;
 
     *out = NULL;
-    if (r->blob->pem) {
-        *out = first ? PEM_read_bio_X509_AUX(r->bio, NULL, sslmod_cb_password, r->pw)
-                     : PEM_read_bio_X509(r->bio, NULL, sslmod_cb_password, r->pw);
+    if (r->bio != NULL) {
+        *out = first ? PEM_read_bio_X509_AUX(r->bio, NULL, r->cb, r->cbarg)
+                     : PEM_read_bio_X509(r->bio, NULL, r->cb, r->cbarg);
         if (*out != NULL) {
             rc = 1;
         }
@@ -120,11 +122,11 @@ next_cert(chain_reader *r, int first, X509 **out)
         }
         goto done;
     }
-    if (!first && r->p == end) {
+    if (!first && r->p == r->end) {
         rc = 0;
         goto done;
     }
-    *out = d2i_X509(NULL, &r->p, (long)(end - r->p));
+    *out = d2i_X509(NULL, &r->p, (long)(r->end - r->p));
     if (*out != NULL) {
         rc = 1;
     }
@@ -136,28 +138,22 @@ done:
     return rc;
 }
 
-/* Install the leaf and the chain of B on SELF's SSL_CTX step for step as
- * SSL_CTX_use_certificate_chain_file() installs a file's, so that the same
- * bytes fail at the same place with the same error: the leaf first, and it
- * is refused when anything was queued meanwhile (OpenSSL takes a leaf whose
- * extensions it cannot decode, but queues its complaint); then each further
- * certificate, checked as it is added.  keys_lock is taken around each
- * SSL_CTX call and never while parsing: decrypting may call Python.
- * Without the GIL.  1 ok, 0 failed with the error queue saying why. */
+/* Install the leaf and the chain R reads on SELF's SSL_CTX step for step
+ * as SSL_CTX_use_certificate_chain_file() installs a file's, so that the
+ * same bytes fail at the same place with the same error: the leaf first,
+ * and it is refused when anything was queued meanwhile (OpenSSL takes a
+ * leaf whose extensions it cannot decode, but queues its complaint); then
+ * each further certificate, checked as it is added.  keys_lock is taken
+ * around each SSL_CTX call and never while parsing: decrypting may call
+ * Python.  Without the GIL.  1 ok, 0 failed with the error queue saying
+ * why. */
 static int
-install_chain(sslmod_context *self, const certload_blob *b, sslmod_pwinfo *pw)
+install_chain(sslmod_context *self, chain_reader *r)
 {
-    chain_reader r = {b, NULL, b->buf, pw};
     X509 *cert = NULL;
     int ok = 0, rc;
 
-    if (b->pem) {
-        r.bio = BIO_new_mem_buf(b->buf, (int)b->len);
-        if (r.bio == NULL) {
-            goto done;
-        }
-    }
-    if (next_cert(&r, 1, &cert) != 1) {
+    if (next_cert(r, 1, &cert) != 1) {
         goto done;
     }
     PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
@@ -166,7 +162,7 @@ install_chain(sslmod_context *self, const certload_blob *b, sslmod_pwinfo *pw)
     PyThread_release_lock(self->keys_lock);
     X509_free(cert);
     cert = NULL;
-    while (ok && (rc = next_cert(&r, 0, &cert)) != 0) {
+    while (ok && (rc = next_cert(r, 0, &cert)) != 0) {
         if (rc < 0) {
             ok = 0;
             break;
@@ -180,6 +176,52 @@ install_chain(sslmod_context *self, const certload_blob *b, sslmod_pwinfo *pw)
     }
 done:
     X509_free(cert);
+    return ok;
+}
+
+/* The chain of blob B, encrypted PEM blocks decrypted with PW. */
+static int
+install_blob_chain(sslmod_context *self, const certload_blob *b, sslmod_pwinfo *pw)
+{
+    chain_reader r = {NULL, b->buf, b->buf + b->len, sslmod_cb_password, pw};
+    int ok = 0;
+
+    if (b->pem) {
+        r.bio = BIO_new_mem_buf(b->buf, (int)b->len);
+        if (r.bio == NULL) {
+            goto done;
+        }
+    }
+    ok = install_chain(self, &r);
+done:
+    BIO_free(r.bio);
+    return ok;
+}
+
+int
+sslmod_certload_install_chain_file(sslmod_context *self, const char *path, sslmod_pwinfo *pw)
+{
+    chain_reader r = {NULL, NULL, NULL, pw != NULL ? sslmod_cb_password : NULL, pw};
+    FILE *fp;
+    int ok = 0;
+
+    /* "e": a child exec'd by another thread meanwhile must not inherit it. */
+    fp = fopen(path, "re");
+    if (fp == NULL) {
+        int saved_errno = errno; /* the caller reports it as OSError */
+        ERR_raise(ERR_LIB_SYS, saved_errno);
+        ERR_raise(ERR_LIB_SSL, ERR_R_SYS_LIB);
+        errno = saved_errno;
+        goto done;
+    }
+    r.bio = BIO_new_fp(fp, BIO_CLOSE);
+    if (r.bio == NULL) {
+        fclose(fp);
+        ERR_raise(ERR_LIB_SSL, ERR_R_BUF_LIB);
+        goto done;
+    }
+    ok = install_chain(self, &r);
+done:
     BIO_free(r.bio);
     return ok;
 }
@@ -234,7 +276,7 @@ install(sslmod_context *self, const certload_blob *cert, const certload_blob *ke
     EVP_PKEY *pkey = NULL;
     int ok = 0;
 
-    if (!install_chain(self, cert, pw) || !parse_key(key, pw, &pkey)) {
+    if (!install_blob_chain(self, cert, pw) || !parse_key(key, pw, &pkey)) {
         goto done;
     }
     PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);

@@ -997,10 +997,10 @@ install_cert_and_key(sslmod_context *self, const char *certpath, const char *key
     EVP_PKEY *key = NULL;
     int ok;
 
-    PyThread_acquire_lock(self->keys_lock, WAIT_LOCK);
+    /* The chain with this call's password too, as the stdlib reads it
+     * (certload.c; OpenSSL's own reader would take the SSL_CTX's). */
     errno = 0;
-    ok = SSL_CTX_use_certificate_chain_file(self->ctx, certpath);
-    PyThread_release_lock(self->keys_lock);
+    ok = sslmod_certload_install_chain_file(self, certpath, pw);
     if (ok != 1) {
         goto done;
     }

@@ -541,6 +541,12 @@ void sslmod_conn_unlock(sslmod_conn *self, int taken);
 /* The method itself (METH_VARARGS | METH_KEYWORDS); without certdata and
  * keydata it hands the call to the file loader below, unchanged. */
 PyObject *sslmod_certload_load_cert_chain(PyObject *self, PyObject *args, PyObject *kwargs);
+/* The PEM chain file PATH installed on SELF's SSL_CTX as
+ * SSL_CTX_use_certificate_chain_file() does, except that encrypted blocks
+ * are decrypted with PW (NULL: OpenSSL's prompt), never with a callback
+ * stored on the shared SSL_CTX.  Without the GIL.  1, or 0 with errno (the
+ * file could not be opened) or the OpenSSL error queue saying why. */
+int sslmod_certload_install_chain_file(sslmod_context *self, const char *path, sslmod_pwinfo *pw);
 /* context.c: the file loader (the stdlib's load_cert_chain). */
 PyObject *sslmod_context_load_cert_chain_files(sslmod_context *self, PyObject *args,
                                                PyObject *kwargs);
