@@ -125,6 +125,21 @@ sslmod_conn_unlock(sslmod_conn *self, int taken)
     unlock(self, taken);
 }
 
+int
+sslmod_conn_trylock(sslmod_conn *self)
+{
+    unsigned long me = PyThread_get_thread_ident();
+
+    if (__atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED) == me) {
+        return 0;
+    }
+    if (pthread_mutex_trylock(&self->lock) != 0) {
+        return -1;
+    }
+    __atomic_store_n(&self->lock_owner, me, __ATOMIC_RELAXED);
+    return 1;
+}
+
 /* ---- waiting on the socket ----------------------------------------- */
 
 /* A long wait wakes up this often to see whether another thread closed
@@ -618,6 +633,7 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio, ss
         SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
         goto error;
     }
+    sslmod_context_track(ctx, self);
     SSL_set_app_data(self->ssl, self); /* borrowed: callbacks find us */
     /* A non-blocking write may be retried from another buffer object with
      * the same bytes; renegotiation must not surface as WANT_READ. */
@@ -692,6 +708,7 @@ conn_dealloc(PyObject *op)
     PyTypeObject *tp = Py_TYPE(op);
 
     PyObject_GC_UnTrack(op);
+    sslmod_context_untrack(self);
     if (self->ssl != NULL) {
         /* No callback may find a half-freed object through the SSL. */
         SSL_set_app_data(self->ssl, NULL);
@@ -1528,7 +1545,7 @@ conn_set_context(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
     }
     /* Typically called by an SNI callback to serve another certificate. */
     taken = lock_gil(self); /* re-entrant: an SNI callback runs under it */
-    ok = sslmod_context_attach((sslmod_context *)value, self->ssl);
+    ok = sslmod_context_attach((sslmod_context *)value, self);
     unlock(self, taken);
     if (!ok) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot switch the SSLContext");
