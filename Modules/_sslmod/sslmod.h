@@ -9,6 +9,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include "compat.h" /* the C API of 3.9 to 3.13 behind one name */
 
 #include <openssl/ssl.h>
@@ -216,12 +217,28 @@ typedef struct sslmod_conn {
     /* Serialises every OpenSSL call on SSL (an SSL is not thread-safe).
      * Waited for only without the GIL; never held while waiting on the
      * socket.  LOCK_OWNER is the holding thread's ident (0: none), so that
-     * a callback running under the lock may call back into this object. */
-    PyThread_type_lock lock;
+     * a callback running under the lock may call back into this object.
+     * A pthread mutex: taking a free one costs a few instructions, where a
+     * PyThread lock reads the clock even to try (the data path takes it on
+     * every call).  LOCK_READY: initialised (dealloc destroys it). */
+    pthread_mutex_t lock;
+    int lock_ready;
     unsigned long lock_owner;
     /* ocsp.c: why the stapled OCSP response was refused (a static
      * string), for errors.c's verify_message; NULL if it was not. */
     const char *ocsp_failure;
+    /* What the peer queries answered last time, kept while the answer
+     * cannot change (a program asks them on every request).  PEER_CERT
+     * is a reference of ours, so that its address is never reused while
+     * PEER_DER/PEER_DICT (immutable bytes; a dict only ever copied out)
+     * describe it; CIPHER points into OpenSSL's static tables. */
+    X509 *peer_cert;
+    PyObject *peer_der;
+    PyObject *peer_dict;
+    const SSL_CIPHER *cipher;
+    PyObject *cipher_tuple;
+    const char *version;
+    PyObject *version_str;
 } sslmod_conn;
 
 /* ------------------------------------------------------------------ */
