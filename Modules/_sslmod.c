@@ -546,8 +546,13 @@ sslmod_exec(PyObject *module)
     st->str_gettimeout = PyUnicode_InternFromString("gettimeout");
     st->str_sslobj = PyUnicode_InternFromString("_sslobj");
     st->str_suppress_ragged_eofs = PyUnicode_InternFromString("suppress_ragged_eofs");
+    st->str_library = PyUnicode_InternFromString("library");
+    st->str_reason = PyUnicode_InternFromString("reason");
+    st->str_verify_code = PyUnicode_InternFromString("verify_code");
+    st->str_verify_message = PyUnicode_InternFromString("verify_message");
     if (!st->socket_timeout || !st->str_fileno || !st->str_gettimeout || !st->str_sslobj
-        || !st->str_suppress_ragged_eofs) {
+        || !st->str_suppress_ragged_eofs || !st->str_library || !st->str_reason
+        || !st->str_verify_code || !st->str_verify_message) {
         goto done;
     }
     st->trust = sslmod_trust_cache_new();
@@ -576,7 +581,8 @@ done:
     X(SSLWantReadError) X(SSLWantWriteError) X(SSLSyscallError) X(SSLEOFError) \
     X(lib_codes_to_names) X(err_codes_to_names) X(err_names_to_codes) \
     X(socket_timeout) X(socket_type) X(str_fileno) X(str_gettimeout) \
-    X(sslobject_base) X(sslsocket_base) X(str_sslobj) X(str_suppress_ragged_eofs)
+    X(sslobject_base) X(sslsocket_base) X(str_sslobj) X(str_suppress_ragged_eofs) \
+    X(str_library) X(str_reason) X(str_verify_code) X(str_verify_message)
 /* clang-format on */
 
 static int
@@ -596,6 +602,9 @@ sslmod_clear(PyObject *module)
 #define CLEAR(f) Py_CLEAR(st->f);
     SSLMOD_STATE_OBJECTS(CLEAR)
 #undef CLEAR
+    for (size_t i = 0; i < sizeof(st->msg_cache) / sizeof(st->msg_cache[0]); i++) {
+        Py_CLEAR(st->msg_cache[i].msg);
+    }
     return 0;
 }
 

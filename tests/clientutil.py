@@ -13,14 +13,12 @@ Everything is bounded: sockets carry timeouts, server threads are joined
 with a deadline, and a server is stopped by a wake-up connection, never by
 sleeping.  Ports are always chosen by the kernel (port 0), on 127.0.0.1.
 """
-import contextlib
 import http.server
 import importlib
 import os
 import socket
 import ssl
 import sys
-import threading
 import types
 
 import pytest
@@ -245,18 +243,6 @@ def require(module_name):
 # The servers
 # ---------------------------------------------------------------------------
 
-def close_tls(sock):
-    """Close SOCK; a TLS one after an orderly close_notify exchange if the
-    peer takes part (asyncio's transport waits for ours).  A peer that
-    just drops the connection ends the wait at once."""
-    if isinstance(sock, REF.ssl.SSLSocket) and sock.fileno() != -1:
-        try:
-            sock = sock.unwrap()
-        except (OSError, ValueError):
-            pass
-    sock.close()
-
-
 class Lines:
     """Line-oriented I/O over a socket that can be switched to TLS."""
 
@@ -283,7 +269,7 @@ class Lines:
     def __exit__(self, *exc):
         # After starttls() this is the TLS socket, which the caller of
         # handle() never saw.
-        close_tls(self.sock)
+        cu.close_tls(self.sock)
 
     def client_starttls(self, context, hostname="localhost"):
         """Switch to TLS as the client (after the server's go-ahead)."""
@@ -295,85 +281,6 @@ class Lines:
         so nothing can be buffered yet."""
         assert not self._buf, self._buf
         self.sock = context.wrap_socket(self.sock, server_side=True)
-
-
-class Server:
-    """Accepts loopback connections in a thread and serves each in a thread
-    of its own with ``handle(sock)``.  With CONTEXT, connections are TLS
-    from the first byte (implicit TLS); TLS_CONTEXT is for STARTTLS-style
-    upgrades.  Exceptions in ``handle`` (a client that rejects our
-    certificate, say) are kept in ``errors``, not raised.
-
-    ``stop()`` wakes the acceptor with a connection of its own, ends any
-    connection still open and joins every thread."""
-
-    def __init__(self, context=None, tls_context=None):
-        self.context = context
-        self.tls_context = tls_context
-        self.errors = []
-        self.received = []
-        self._stopping = False
-        self._workers = []
-        self._open = Connections()
-        self._listener = socket.create_server((HOST, 0))
-        self._listener.settimeout(TIMEOUT)
-        self.port = self._listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True,
-                                        name=type(self).__name__)
-        self._thread.start()
-
-    def _accept_loop(self):
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return  # timed out or closed: nobody is coming
-            if self._stopping:
-                conn.close()
-                return
-            worker = threading.Thread(target=self._serve_one, args=(conn,),
-                                      daemon=True)
-            self._workers.append(worker)
-            worker.start()
-
-    def _serve_one(self, conn):
-        conn.settimeout(TIMEOUT)
-        self._open.add(conn)
-        try:
-            if self.context is not None:
-                conn = self.context.wrap_socket(conn, server_side=True)
-            self.handle(conn)
-        except Exception as exc:  # noqa: BLE001 - recorded for the test
-            if not self._stopping:
-                self.errors.append(exc)
-        finally:
-            close_tls(conn)
-
-    def handle(self, sock):
-        raise NotImplementedError
-
-    def stop(self):
-        self._stopping = True
-        try:
-            socket.create_connection((HOST, self.port), timeout=TIMEOUT).close()
-        except OSError:
-            pass
-        self._thread.join(TIMEOUT)
-        self._listener.close()
-        assert not self._thread.is_alive(), "server thread did not stop"
-        # The test is over, so its clients are gone; a connection still
-        # open was leaked by a client that failed half-way.
-        self._open.abort()
-        for worker in self._workers:
-            worker.join(TIMEOUT)
-            assert not worker.is_alive(), "server connection thread did not stop"
-        self._open.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 class _HTTPHandler(http.server.BaseHTTPRequestHandler):
@@ -401,12 +308,13 @@ class _HTTPHandler(http.server.BaseHTTPRequestHandler):
         pass  # keep test output clean
 
 
-class HTTPSServer(Server):
+class HTTPSServer(cu.Server):
     """https://127.0.0.1:PORT/ served by http.server's request handler,
-    HTTP/1.1 with keep-alive."""
+    HTTP/1.1 with keep-alive, presenting LEAF (or serving CONTEXT)."""
 
-    def __init__(self, leaf="server-rsa"):
-        super().__init__(context=cu.server_context(REF.ssl, leaf))
+    def __init__(self, leaf="server-rsa", context=None):
+        super().__init__(cu.server_context(REF.ssl, leaf) if context is None else context,
+                         concurrent=True, timeout=TIMEOUT)
 
     def handle(self, sock):
         _HTTPHandler(sock, sock.getpeername(), self)
@@ -415,12 +323,26 @@ class HTTPSServer(Server):
         return "https://%s:%d%s" % (host, self.port, path)
 
 
-class EchoServer(Server):
-    """Upper-cases each line; "STARTTLS" switches to TLS first; "QUIT" ends."""
+class LineServer(cu.Server):
+    """Base of the line-oriented servers below: each connection in a thread
+    of its own (see cu.Server), a dialogue over Lines that a subclass writes
+    as ``_dialogue(io)``.  CONTEXT: TLS from the first byte; TLS_CONTEXT:
+    what the dialogue's STARTTLS upgrades with."""
+
+    def __init__(self, context=None, tls_context=None):
+        super().__init__(context, tls_context=tls_context, concurrent=True,
+                         timeout=TIMEOUT)
 
     def handle(self, sock):
         with Lines(sock) as io:
             self._dialogue(io)
+
+    def _dialogue(self, io):
+        raise NotImplementedError
+
+
+class EchoServer(LineServer):
+    """Upper-cases each line; "STARTTLS" switches to TLS first; "QUIT" ends."""
 
     def _dialogue(self, io):
         while True:
@@ -434,13 +356,13 @@ class EchoServer(Server):
             io.send(line.upper())
 
 
-class SMTPServer(Server):
+class SMTPServer(LineServer):
     """Enough ESMTP for smtplib: EHLO, STARTTLS, AUTH PLAIN, MAIL, RCPT,
     DATA, NOOP, QUIT.  Received messages go to ``received``."""
 
-    def handle(self, sock):
-        with Lines(sock) as io:
-            self._dialogue(io)
+    def __init__(self, context=None, tls_context=None):
+        super().__init__(context, tls_context)
+        self.received = []
 
     def _dialogue(self, io):
         io.send("220 localhost ESMTP sslmod-test")
@@ -482,15 +404,11 @@ class SMTPServer(Server):
                 io.send("502 not implemented")
 
 
-class IMAPServer(Server):
+class IMAPServer(LineServer):
     """Enough IMAP4rev1 for imaplib: CAPABILITY, LOGIN, SELECT, FETCH,
     NOOP, LOGOUT."""
 
     MESSAGE = "Subject: hello\r\n\r\nan IMAP message\r\n"
-
-    def handle(self, sock):
-        with Lines(sock) as io:
-            self._dialogue(io)
 
     def _dialogue(self, io):
         io.send("* OK IMAP4rev1 sslmod-test ready")
@@ -522,14 +440,10 @@ class IMAPServer(Server):
                 io.send(tag + " BAD unknown command")
 
 
-class POP3Server(Server):
+class POP3Server(LineServer):
     """Enough POP3 for poplib: CAPA, STLS, USER/PASS, STAT, RETR, QUIT."""
 
     MESSAGE = ["Subject: hi", "", "a POP3 message", ".starts with a dot"]
-
-    def handle(self, sock):
-        with Lines(sock) as io:
-            self._dialogue(io)
 
     def _dialogue(self, io):
         io.send("+OK POP3 sslmod-test ready")
@@ -560,15 +474,11 @@ class POP3Server(Server):
                 io.send("-ERR unknown command")
 
 
-class FTPServer(Server):
+class FTPServer(LineServer):
     """Enough FTP for ftplib.FTP_TLS: AUTH TLS, USER/PASS, PBSZ, PROT,
     TYPE, PASV, RETR (over a TLS data connection once PROT P), QUIT."""
 
     FILES = {"hello.txt": b"hello over a protected data channel\n" * 200}
-
-    def handle(self, sock):
-        with Lines(sock) as io:
-            self._dialogue(io)
 
     def _dialogue(self, io):
         io.send("220 sslmod-test FTP ready")
@@ -647,50 +557,11 @@ def reference_client_context(cafile="ca.pem"):
     return ctx
 
 
-class Connections:
-    """Connections that another thread is blocked on, so that they can be
-    ended at once (``abort()``): a reference client's when the side under
-    test has failed, or a server's when a failed client leaked its end.
-    Saves waiting out the timeout."""
-
-    def __init__(self):
-        self._socks = []
-        self._aborted = False
-        self._lock = threading.Lock()
-
-    def add(self, sock):
-        # A duplicate descriptor: shutdown() acts on the connection, and
-        # the client's own socket object may be detached by wrap_socket().
-        with self._lock:
-            self._socks.append(socket.socket(fileno=os.dup(sock.fileno())))
-            if self._aborted:
-                self._shutdown(self._socks[-1])
-
-    def abort(self):
-        with self._lock:
-            self._aborted = True
-            for sock in self._socks:
-                self._shutdown(sock)
-
-    @staticmethod
-    def _shutdown(sock):
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def close(self):
-        with self._lock:
-            for sock in self._socks:
-                sock.close()
-            self._socks = []
-
-
 def line_client(port, lines, starttls=False, sockets=None, cafile="ca.pem"):
     """The reference client, blocking: connect to 127.0.0.1:PORT, TLS
     from the start or after "STARTTLS"/"GO", send each of LINES and read
     one reply line to each, then "QUIT".  Returns the replies and what it
-    saw of the connection.  SOCKETS (a Connections) lets the caller
+    saw of the connection.  SOCKETS (a cu.Connections) lets the caller
     abort it; CAFILE is what it trusts."""
     ctx = reference_client_context(cafile)
     with socket.create_connection((HOST, port), timeout=TIMEOUT) as raw:
@@ -713,15 +584,6 @@ def line_client(port, lines, starttls=False, sockets=None, cafile="ca.pem"):
             return {"replies": replies, "tls": info, "eof": eof}
 
 
-@contextlib.contextmanager
-def serving(server):
-    """``with serving(Server(...)) as s``: stopped and joined on exit."""
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 # ---------------------------------------------------------------------------
 # Fixtures shared by the client test files (imported there by name)
 # ---------------------------------------------------------------------------
@@ -736,5 +598,5 @@ def stdlib_back_afterwards():
 @pytest.fixture
 def echo_tls():
     """A TLS echo server (stdlib, the reference peer) for one test."""
-    with serving(EchoServer(context=cu.server_context(REF.ssl))) as server:
+    with EchoServer(context=cu.server_context(REF.ssl)) as server:
         yield server

@@ -207,65 +207,187 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Server:
-    """A TLS server in a thread.  It accepts COUNT connections on a loopback
-    listener, wraps each with CTX (server side, handshake done explicitly
-    unless HANDSHAKE is false) and calls HANDLER(sslsock), recording for each
-    connection capture()'s outcome.  Use as a context manager; the outcomes
-    are in .outcomes after the with block.  STOP, an Event a handler may
-    wait on, is set when the with block ends, before the thread is joined.
-    PLAIN: hand the handler the accepted TCP socket, no TLS (CTX unused)."""
-
-    def __init__(self, ctx, handler=None, *, count=1, handshake=True,
-                 timeout=TIMEOUT, plain=False, stop=None):
-        self.stop = stop or threading.Event()
-        self.ctx = ctx
-        self.handler = handler or (lambda s: None)
-        self.count = count
-        self.handshake = handshake
-        self.timeout = timeout
-        self.plain = plain
-        self.outcomes = []
-        self.sock = listener()
-        self.addr = self.sock.getsockname()
-        self.port = self.addr[1]
-        self._bg = None
-
-    def _serve_one(self, conn):
-        conn.settimeout(self.timeout)
-        if self.plain:
-            with conn:
-                return self.handler(conn)
+def close_tls(sock):
+    """Close SOCK; a TLS one (it has unwrap()) after an orderly close_notify
+    exchange if the peer takes part (asyncio's transport waits for ours).
+    A peer that just drops the connection ends the wait at once."""
+    if hasattr(sock, "unwrap") and sock.fileno() != -1:
         try:
-            ssock = self.ctx.wrap_socket(conn, server_side=True,
-                                         do_handshake_on_connect=False)
-        except BaseException:
-            conn.close()     # so that the client is not left waiting
-            raise
-        with ssock:
-            if self.handshake:
-                ssock.do_handshake()
-            return self.handler(ssock)
+            sock = sock.unwrap()
+        except (OSError, ValueError):
+            pass
+    sock.close()
 
-    def _run(self):
-        for _ in range(self.count):
+
+class Connections:
+    """Connections that another thread is blocked on, so that they can be
+    ended at once (``abort()``): a reference client's when the side under
+    test has failed, or a server's when a failed client leaked its end.
+    Saves waiting out the timeout."""
+
+    def __init__(self):
+        self._socks = []
+        self._aborted = False
+        self._lock = threading.Lock()
+
+    def add(self, sock):
+        # A duplicate descriptor: shutdown() acts on the connection, and
+        # the client's own socket object may be detached by wrap_socket().
+        with self._lock:
+            self._socks.append(socket.socket(fileno=os.dup(sock.fileno())))
+            if self._aborted:
+                self._shutdown(self._socks[-1])
+
+    def abort(self):
+        with self._lock:
+            self._aborted = True
+            for sock in self._socks:
+                self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self):
+        with self._lock:
+            for sock in self._socks:
+                sock.close()
+            self._socks = []
+
+
+class Server:
+    """A loopback server in threads, listening on 127.0.0.1 (a free port:
+    .addr, .port).  Each connection is served by ``handle(sock)``, which
+    calls HANDLER(sock); a subclass may override handle() instead.
+
+    SOCK is, with CONTEXT, a server-side SSLSocket of it whose handshake is
+    done unless HANDSHAKE is false (implicit TLS); without CONTEXT, the
+    accepted TCP socket: plain, or for handle() to upgrade with TLS_CONTEXT
+    (STARTTLS).  Every socket carries TIMEOUT.
+
+    Sequential (the default): one thread accepts COUNT connections and
+    serves them one after the other, closing each (no close_notify) when
+    its handler returns.  CONCURRENT: every connection in a thread of its
+    own, until stop(); one whose handshake went through ends with a
+    close_notify exchange (clients such as asyncio's wait for it), and
+    stop() wakes the acceptor with a connection of its own and ends any
+    connection still open: the test is over, so a client that failed
+    half-way leaked it.
+
+    Each connection's result, as capture() gives it, is appended to
+    .outcomes (.outcome when there is just one); a failed accept() (none
+    came in time) ends the acceptor and is its last outcome.  The
+    exceptions themselves are kept in .errors, never raised, but for those
+    raised once stop() has begun.  Start it with ``with``, whose end calls
+    stop(): that sets .stopping (STOPPING, or an Event of its own), which a
+    handler may wait on, joins every thread with a deadline and closes the
+    listener."""
+
+    def __init__(self, context=None, handler=None, *, tls_context=None,
+                 handshake=True, count=1, concurrent=False, timeout=TIMEOUT,
+                 stopping=None):
+        self.context = context
+        self.tls_context = tls_context
+        self.handler = handler
+        self.handshake = handshake
+        self.count = count
+        self.concurrent = concurrent
+        self.timeout = timeout
+        self.stopping = threading.Event() if stopping is None else stopping
+        self.outcomes = []
+        self.errors = []
+        self._acceptor = None
+        self._workers = []
+        self._open = Connections()
+        self._listener = listener()
+        if concurrent:
+            # Idle this long, the acceptor ends (when nobody calls stop()).
+            self._listener.settimeout(timeout)
+        self.addr = self._listener.getsockname()
+        self.port = self.addr[1]
+
+    def handle(self, sock):
+        """Serve the connection SOCK; the value returned is its outcome's."""
+        return None if self.handler is None else self.handler(sock)
+
+    def _accept_loop(self):
+        served = 0
+        while self.concurrent or served < self.count:
             try:
-                conn, _ = self.sock.accept()
+                conn, _ = self._listener.accept()
             except OSError as exc:
                 self.outcomes.append(describe_exc(exc))
                 return
-            self.outcomes.append(capture(self._serve_one, conn))
+            served += 1
+            if not self.concurrent:
+                self._serve(conn)
+            elif self.stopping.is_set():
+                conn.close()     # stop()'s wake-up call
+                return
+            else:
+                self._workers.append(Background(self._serve, conn))
+
+    def _serve(self, conn):
+        try:
+            outcome = ("ok", self._serve_one(conn))
+        except Exception as exc:   # noqa: BLE001 - recorded for the test
+            if not self.stopping.is_set():
+                self.errors.append(exc)
+            outcome = describe_exc(exc)
+        self.outcomes.append(outcome)
+
+    def _serve_one(self, conn):
+        conn.settimeout(self.timeout)
+        if self.concurrent:
+            self._open.add(conn)
+        sock, orderly = conn, False
+        try:
+            if self.context is not None:
+                sock = self.context.wrap_socket(conn, server_side=True,
+                                                do_handshake_on_connect=False)
+                if self.handshake:
+                    sock.do_handshake()
+            orderly = self.concurrent
+            return self.handle(sock)
+        finally:
+            # Also when the handshake failed: the client is not left waiting.
+            if orderly:
+                close_tls(sock)
+            else:
+                sock.close()
 
     def __enter__(self):
-        self._bg = Background(self._run)
+        self._acceptor = Background(self._accept_loop)
         return self
 
     def __exit__(self, *exc_info):
-        self.stop.set()
+        self.stop()
+
+    def stop(self):
+        self.stopping.set()
         try:
-            self._bg.result(self.timeout + 5)
+            if self.concurrent:
+                try:
+                    socket.create_connection(self.addr, timeout=self.timeout).close()
+                except OSError:
+                    pass
+            if self._acceptor is not None:
+                self._acceptor.result(self.timeout + 5)
         finally:
-            self.sock.close()
+            self._listener.close()
+            if self.concurrent:
+                self._end_connections()
+
+    def _end_connections(self):
+        self._open.abort()
+        try:
+            for worker in self._workers:
+                worker.result(self.timeout)
+        finally:
+            self._open.close()
 
     @property
     def outcome(self):

@@ -19,7 +19,7 @@ import clientutil  # noqa: E402
 import connutil as cu
 from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (
-    HOST, TIMEOUT, REF, exc_report, tls_info, serving, EchoServer,
+    HOST, TIMEOUT, REF, exc_report, tls_info, EchoServer,
     line_client, require)
 
 LINES = ["hello", "tls over asyncio", "x" * 20000]
@@ -32,7 +32,7 @@ def runner(request):
 
 @pytest.fixture
 def echo_starttls():
-    with serving(EchoServer(tls_context=cu.server_context(REF.ssl))) as server:
+    with EchoServer(tls_context=cu.server_context(REF.ssl)) as server:
         yield server
 
 
@@ -162,7 +162,7 @@ async def _serve_one(ssl_context, client, starttls_context=None):
     loop = asyncio.get_running_loop()
     seen = {}
     done = loop.create_future()
-    sockets = clientutil.Connections()
+    sockets = cu.Connections()
     failures = []
 
     def fail(error):
@@ -333,7 +333,7 @@ def test_trio_server(runner):
                 listener = listeners[0]
                 port = listener.socket.getsockname()[1]
                 seen = {}
-                sockets = clientutil.Connections()
+                sockets = cu.Connections()
                 async with trio.open_nursery() as nursery:
                     async def client():
                         seen["client"] = await trio.to_thread.run_sync(

@@ -28,7 +28,7 @@ import clientutil  # noqa: E402
 import connutil as cu
 from clientutil import stdlib_back_afterwards  # noqa: F401  (fixtures)
 from clientutil import (
-    HOST, TIMEOUT, REF, exc_report, tls_info, cert, serving,
+    HOST, TIMEOUT, REF, exc_report, tls_info, cert,
     HTTPSServer, SMTPServer, IMAPServer, POP3Server, FTPServer,
     require)
 
@@ -55,13 +55,13 @@ def trust_ca(monkeypatch, tmp_path):
 
 @pytest.fixture
 def https():
-    with serving(HTTPSServer()) as server:
+    with HTTPSServer() as server:
         yield server
 
 
 @pytest.fixture
 def https_wrong_host():
-    with serving(HTTPSServer("wrong-host")) as server:
+    with HTTPSServer("wrong-host") as server:
         yield server
 
 
@@ -236,13 +236,13 @@ MAIL = "From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\n.dot li
 
 @pytest.fixture
 def smtps():
-    with serving(SMTPServer(context=cu.server_context(REF.ssl))) as server:
+    with SMTPServer(context=cu.server_context(REF.ssl)) as server:
         yield server
 
 
 @pytest.fixture
 def smtp_plain():
-    with serving(SMTPServer(tls_context=cu.server_context(REF.ssl))) as server:
+    with SMTPServer(tls_context=cu.server_context(REF.ssl)) as server:
         yield server
 
 
@@ -289,7 +289,7 @@ def test_smtp_starttls(runner, smtp_plain):
 
 @pytest.fixture
 def imaps():
-    with serving(IMAPServer(context=cu.server_context(REF.ssl))) as server:
+    with IMAPServer(context=cu.server_context(REF.ssl)) as server:
         yield server
 
 
@@ -318,7 +318,7 @@ def test_imap4_ssl(runner, imaps):
 
 @pytest.fixture
 def ftp_server():
-    with serving(FTPServer(tls_context=cu.server_context(REF.ssl))) as server:
+    with FTPServer(tls_context=cu.server_context(REF.ssl)) as server:
         yield server
 
 
@@ -362,13 +362,13 @@ def test_ftp_tls(runner, ftp_server):
 
 @pytest.fixture
 def pop3s():
-    with serving(POP3Server(context=cu.server_context(REF.ssl))) as server:
+    with POP3Server(context=cu.server_context(REF.ssl)) as server:
         yield server
 
 
 @pytest.fixture
 def pop3_plain():
-    with serving(POP3Server(tls_context=cu.server_context(REF.ssl))) as server:
+    with POP3Server(tls_context=cu.server_context(REF.ssl)) as server:
         yield server
 
 

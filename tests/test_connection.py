@@ -98,6 +98,34 @@ def test_sslobject_before_handshake(std, impl):
 
 
 @pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_peer_queries_asked_again(std, impl, version):
+    """getpeercert(), getpeercert(True), cipher() and version() asked
+    twice give equal answers, and a caller who changes the dict it got
+    does not change the next one (sslmod keeps the answers while the peer's
+    certificate and the cipher stay the same)."""
+    def scenario(mod):
+        pair = bio_pair(mod)
+        for ctx in (pair.client.context, pair.server.context):
+            ctx.maximum_version = cu.tls(mod, version)
+        pair.handshake()
+        c = pair.client
+        first = c.getpeercert()
+        first["subject"] = "changed by the caller"
+        first.setdefault("added", 1)
+        second = c.getpeercert()
+        return {
+            "dict_again": second, "dict_is_fresh": second is not first,
+            "der_equal": c.getpeercert(True) == c.getpeercert(True),
+            "der_is_a_certificate": mod.DER_cert_to_PEM_cert(c.getpeercert(True))
+            .startswith("-----BEGIN CERTIFICATE-----"),
+            "cipher": (c.cipher(), c.cipher() == c.cipher()),
+            "version": (c.version(), c.version() == c.version()),
+            "server_sees_none": (pair.server.getpeercert(), pair.server.getpeercert(True)),
+        }
+    cu.check_same(scenario, std, impl)
+
+
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
 def test_sslobject_handshake_and_data(std, impl, version):
     def scenario(mod):
         pair = bio_pair(mod, maximum=cu.tls(mod, version))

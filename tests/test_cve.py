@@ -273,13 +273,6 @@ def test_CVE_2014_9365_default_context_verifies(impl):
     assert ref[0][1][:2] == (("enum", "VerifyMode", 2), True)
 
 
-class _ServedHTTPS(clientutil.HTTPSServer):
-    """HTTPSServer with any stdlib server context (e.g. self-signed)."""
-
-    def __init__(self, context):
-        clientutil.Server.__init__(self, context=context)
-
-
 def _selfsigned_context():
     ref = clientutil.REF.ssl
     ctx = ref.SSLContext(ref.PROTOCOL_TLS_SERVER)
@@ -303,7 +296,7 @@ def injected(request):
 def bad_https(request):
     ctx = (_selfsigned_context() if request.param == "selfsigned"
            else cu.server_context(clientutil.REF.ssl, "wrong-host"))
-    with clientutil.serving(_ServedHTTPS(ctx)) as server:
+    with clientutil.HTTPSServer(context=ctx) as server:
         yield request.param, server
 
 

@@ -27,7 +27,7 @@ import warnings
 import pytest
 
 pytest.register_assert_rewrite("clientutil")
-import clientutil  # noqa: E402
+import connutil as cu  # noqa: E402
 from clientutil import stdlib_back_afterwards, echo_tls  # noqa: F401  (fixtures)
 from clientutil import (  # noqa: E402
     HOST, TIMEOUT, REF, cert, read_cert,
@@ -240,7 +240,7 @@ def _serve_once(serve):
     client talks to it from a thread; return what the client saw."""
     listener = socket.create_server((HOST, 0))
     listener.settimeout(TIMEOUT)
-    sockets = clientutil.Connections()
+    sockets = cu.Connections()
     result = {}
 
     def client():

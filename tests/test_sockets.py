@@ -58,7 +58,7 @@ def test_blocking_echo(std, impl):
 def silent_plain_server(done):
     """A TCP peer that never speaks: it waits until DONE is set (at the
     latest when its with block ends)."""
-    return cu.Server(None, lambda conn: done.wait(cu.TIMEOUT), plain=True, stop=done)
+    return cu.Server(None, lambda conn: done.wait(cu.TIMEOUT), stopping=done)
 
 
 def test_handshake_timeout(std, impl):
@@ -100,7 +100,7 @@ def held_server(release, payload=None):
         if payload:
             s.sendall(payload)
         release.wait(cu.TIMEOUT)
-    return cu.Server(cu.server_context(STD), handler, stop=release)
+    return cu.Server(cu.server_context(STD), handler, stopping=release)
 
 
 def test_read_timeout(std, impl):
@@ -189,7 +189,7 @@ def test_nonblocking_handshake_and_read(std, impl):
             release.wait(cu.TIMEOUT)
 
         with cu.Server(cu.server_context(STD), handler, handshake=False,
-                       stop=release) as srv:
+                       stopping=release) as srv:
             raw = socket.create_connection(srv.addr)
             raw.setblocking(False)
             with cu.client_context(mod).wrap_socket(
@@ -423,7 +423,7 @@ def test_plaintext_server_then_close(std, impl):
         def handler(conn):
             conn.recv(4096)
             conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\nnot tls\n")
-        with cu.Server(None, handler, plain=True) as srv:
+        with cu.Server(None, handler) as srv:
             with raw_client(mod, srv.addr, handshake=False) as s:
                 return cu.capture(s.do_handshake), cu.capture(s.recv, 100)
     ref = cu.check_same(scenario, std, impl)
@@ -451,7 +451,7 @@ def test_plaintext_client_then_close(std, impl):
 
 def test_server_closes_mid_handshake(std, impl):
     def scenario(mod):
-        with cu.Server(None, lambda conn: conn.recv(4096), plain=True) as srv:
+        with cu.Server(None, lambda conn: conn.recv(4096)) as srv:
             with raw_client(mod, srv.addr, handshake=False) as s:
                 return cu.capture(s.do_handshake)
     ref = cu.check_same(scenario, std, impl)
@@ -487,7 +487,7 @@ def test_server_closes_mid_record(std, impl, suppress):
             whole = peer.records(b"complete")
             half = peer.records(b"never arrives")
             conn.sendall(whole + half[:len(half) // 2])
-        with cu.Server(None, handler, plain=True) as srv:
+        with cu.Server(None, handler) as srv:
             raw = socket.create_connection(srv.addr, timeout=cu.TIMEOUT)
             with cu.client_context(mod).wrap_socket(
                     raw, server_hostname="localhost",
@@ -509,7 +509,7 @@ def test_garbage_record_after_handshake(std, impl):
             peer.handshake()
             conn.sendall(b"\x17\x03\x03\x00\x20" + b"\x00" * 32)
             conn.recv(100)
-        with cu.Server(None, handler, plain=True) as srv:
+        with cu.Server(None, handler) as srv:
             with raw_client(mod, srv.addr) as s:
                 return cu.capture(s.recv, 100)
     ref = cu.check_same(scenario, std, impl)

@@ -16,7 +16,7 @@ py=${2:-python3}
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=/tmp/sslmod-dev/$name
 work=$out/src
-rm -rf "$work" "$out/sslmod"
+rm -rf "$work" "$out/sslmod" "$out/lib"   # a failed build must not leave the last .so
 mkdir -p "$work"
 cp -r "$src/setup.py" "$src/pyproject.toml" "$src/Modules" "$work/"
 cp -r "$src/Lib" "$work/Lib"

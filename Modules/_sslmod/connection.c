@@ -71,7 +71,7 @@ lock_nogil(sslmod_conn *self)
     if (__atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED) == me) {
         return 0;
     }
-    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    pthread_mutex_lock(&self->lock);
     __atomic_store_n(&self->lock_owner, me, __ATOMIC_RELAXED);
     return 1;
 }
@@ -86,9 +86,9 @@ lock_gil(sslmod_conn *self)
     if (__atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED) == me) {
         return 0;
     }
-    if (!PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+    if (pthread_mutex_trylock(&self->lock) != 0) {
         Py_BEGIN_ALLOW_THREADS
-        PyThread_acquire_lock(self->lock, WAIT_LOCK);
+        pthread_mutex_lock(&self->lock);
         Py_END_ALLOW_THREADS
     }
     __atomic_store_n(&self->lock_owner, me, __ATOMIC_RELAXED);
@@ -101,7 +101,7 @@ unlock(sslmod_conn *self, int taken)
 {
     if (taken) {
         __atomic_store_n(&self->lock_owner, 0UL, __ATOMIC_RELAXED);
-        PyThread_release_lock(self->lock);
+        pthread_mutex_unlock(&self->lock);
     }
 }
 
@@ -123,6 +123,21 @@ void
 sslmod_conn_unlock(sslmod_conn *self, int taken)
 {
     unlock(self, taken);
+}
+
+int
+sslmod_conn_trylock(sslmod_conn *self)
+{
+    unsigned long me = PyThread_get_thread_ident();
+
+    if (__atomic_load_n(&self->lock_owner, __ATOMIC_RELAXED) == me) {
+        return 0;
+    }
+    if (pthread_mutex_trylock(&self->lock) != 0) {
+        return -1;
+    }
+    __atomic_store_n(&self->lock_owner, me, __ATOMIC_RELAXED);
+    return 1;
 }
 
 /* ---- waiting on the socket ----------------------------------------- */
@@ -608,16 +623,17 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio, ss
     self->server_side = server_side ? 1 : 0;
     self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
     self->release_buffers = SSLMOD_RELEASE_BUFFERS_DEFAULT;
-    self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL) {
+    if (pthread_mutex_init(&self->lock, NULL) != 0) {
         PyErr_NoMemory();
         goto error;
     }
+    self->lock_ready = 1;
     self->ssl = sslmod_context_new_ssl(ctx);
     if (self->ssl == NULL) {
         SSLMOD_RAISE_QUEUE(st, "SSL_new failed");
         goto error;
     }
+    sslmod_context_track(ctx, self);
     SSL_set_app_data(self->ssl, self); /* borrowed: callbacks find us */
     /* A non-blocking write may be retried from another buffer object with
      * the same bytes; renegotiation must not surface as WANT_READ. */
@@ -678,6 +694,10 @@ conn_clear(PyObject *op)
     Py_CLEAR(self->inbio);
     Py_CLEAR(self->outbio);
     Py_CLEAR(self->pending_exc);
+    Py_CLEAR(self->peer_der);
+    Py_CLEAR(self->peer_dict);
+    Py_CLEAR(self->cipher_tuple);
+    Py_CLEAR(self->version_str);
     return 0;
 }
 
@@ -688,16 +708,19 @@ conn_dealloc(PyObject *op)
     PyTypeObject *tp = Py_TYPE(op);
 
     PyObject_GC_UnTrack(op);
+    sslmod_context_untrack(self);
     if (self->ssl != NULL) {
         /* No callback may find a half-freed object through the SSL. */
         SSL_set_app_data(self->ssl, NULL);
         SSL_free(self->ssl); /* frees the BIOs it owns too */
         self->ssl = NULL;
     }
-    if (self->lock != NULL) {
-        PyThread_free_lock(self->lock); /* no method runs: nobody holds it */
-        self->lock = NULL;
+    if (self->lock_ready) {
+        pthread_mutex_destroy(&self->lock); /* no method runs: nobody holds it */
+        self->lock_ready = 0;
     }
+    X509_free(self->peer_cert);
+    self->peer_cert = NULL;
     conn_clear(op);
     tp->tp_free(op);
     Py_DECREF(tp);
@@ -1159,6 +1182,39 @@ locked(PyObject *op, noargs_body body)
     return res;
 }
 
+/* getpeercert(True) or the verified getpeercert() for CERT (the peer's,
+ * a reference of the caller's), from what the last call made for the same
+ * certificate when it can.  The dict is copied out: callers may change
+ * theirs, and its values (tuples, str, int) are immutable. */
+static PyObject *
+peer_cert_answer(sslmod_conn *self, X509 *cert, int der)
+{
+    PyObject *made, *res = NULL;
+
+    if (cert != self->peer_cert) {
+        Py_CLEAR(self->peer_der);
+        Py_CLEAR(self->peer_dict);
+        X509_free(self->peer_cert);
+        self->peer_cert = X509_up_ref(cert) ? cert : NULL;
+    }
+    made = Py_XNewRef(der ? self->peer_der : self->peer_dict);
+    if (made == NULL) {
+        made = der ? sslmod_cert_der(cert) : sslmod_cert_to_dict(self->state, cert);
+        if (made == NULL) {
+            goto done;
+        }
+        /* Kept only if nothing (a finalizer run by the allocations above,
+         * calling in again) replaced the certificate meanwhile. */
+        if (self->peer_cert == cert) {
+            Py_XSETREF(*(der ? &self->peer_der : &self->peer_dict), Py_NewRef(made));
+        }
+    }
+    res = der ? Py_NewRef(made) : PyDict_Copy(made);
+done:
+    Py_XDECREF(made);
+    return res;
+}
+
 PyObject *
 sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1188,14 +1244,11 @@ sslmod_conn_getpeercert(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (cert == NULL) {
         res = Py_NewRef(Py_None);
     }
-    else if (der) {
-        res = sslmod_cert_der(cert);
-    }
-    else if (!verified) {
+    else if (!der && !verified) {
         res = PyDict_New(); /* not verified: nothing vouches for its content */
     }
     else {
-        res = sslmod_cert_to_dict(self->state, cert);
+        res = peer_cert_answer(self, cert, der);
     }
 done:
     X509_free(cert);
@@ -1212,7 +1265,15 @@ sslmod_conn_cipher(PyObject *op, PyObject *Py_UNUSED(ignored))
     if (cipher == NULL) {
         return Py_NewRef(Py_None);
     }
-    return cipher_tuple(cipher);
+    if (cipher != self->cipher || self->cipher_tuple == NULL) {
+        PyObject *made = cipher_tuple(cipher);
+        if (made == NULL) {
+            return NULL;
+        }
+        Py_XSETREF(self->cipher_tuple, made);
+        self->cipher = cipher;
+    }
+    return Py_NewRef(self->cipher_tuple);
 }
 
 static PyObject *
@@ -1286,7 +1347,15 @@ sslmod_conn_version(PyObject *op, PyObject *Py_UNUSED(ignored))
     if (v == NULL || strcmp(v, "unknown") == 0) {
         return Py_NewRef(Py_None);
     }
-    return PyUnicode_FromString(v);
+    if (v != self->version || self->version_str == NULL) {
+        PyObject *made = PyUnicode_FromString(v);
+        if (made == NULL) {
+            return NULL;
+        }
+        Py_XSETREF(self->version_str, made);
+        self->version = v;
+    }
+    return Py_NewRef(self->version_str);
 }
 
 PyObject *
@@ -1476,7 +1545,7 @@ conn_set_context(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
     }
     /* Typically called by an SNI callback to serve another certificate. */
     taken = lock_gil(self); /* re-entrant: an SNI callback runs under it */
-    ok = sslmod_context_attach((sslmod_context *)value, self->ssl);
+    ok = sslmod_context_attach((sslmod_context *)value, self);
     unlock(self, taken);
     if (!ok) {
         SSLMOD_RAISE_QUEUE(self->state, "cannot switch the SSLContext");

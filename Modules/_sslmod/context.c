@@ -168,6 +168,8 @@ protocol_method(int protocol)
 /* Make LIST the context's cipher string: into the SSL_CTX (for
  * get_ciphers and as the template), and kept for the connections made
  * from now on (sslmod_context_new_ssl).  0, or -1 with an exception. */
+static int swap_cipher_list(sslmod_context *self, const char *list);
+
 static int
 set_cipher_string(sslmod_context *self, const char *list)
 {
@@ -176,7 +178,12 @@ set_cipher_string(sslmod_context *self, const char *list)
     if (copy == NULL) {
         return -1;
     }
-    if (!SSL_CTX_set_cipher_list(self->ctx, list)) {
+    int swapped = swap_cipher_list(self, list);
+    if (swapped < 0) {
+        Py_DECREF(copy);
+        return -1;
+    }
+    if (!swapped) {
         /* The stdlib raises a bare SSLError with just this text. */
         ERR_clear_error();
         PyErr_SetString(self->state->SSLError, "No cipher can be selected.");
@@ -1093,26 +1100,9 @@ keys_lock_acquire(sslmod_context *self)
     }
 }
 
-/* Give SSL its own cipher list, built from CTX's string.  That costs
- * about 0.1 ms and reads nothing a setter changes (SSL_CTX method tables,
- * the SSL's own TLS 1.3 list and security level): done without the GIL. */
-static int
-own_cipher_list(sslmod_context *ctx, SSL *ssl)
-{
-    PyObject *list = Py_NewRef(ctx->ciphers); /* set_ciphers may replace it */
-    int ok;
-
-    Py_BEGIN_ALLOW_THREADS
-    ok = SSL_set_cipher_list(ssl, PyBytes_AS_STRING(list));
-    Py_END_ALLOW_THREADS
-    Py_DECREF(list);
-    return ok;
-}
-
 /* What SSL_new and SSL_set_SSL_CTX copy from the SSL_CTX is changed by
  * setters that hold the GIL, as we do here, or by load_cert_chain under
- * keys_lock.  The cipher list is not copied by OpenSSL: an SSL without its
- * own reads the SSL_CTX's all through the handshake, so it gets its own. */
+ * keys_lock.  The cipher list is not copied: see sslmod_context.ciphers. */
 SSL *
 sslmod_context_new_ssl(sslmod_context *ctx)
 {
@@ -1121,23 +1111,164 @@ sslmod_context_new_ssl(sslmod_context *ctx)
     keys_lock_acquire(ctx);
     ssl = SSL_new(ctx->ctx);
     PyThread_release_lock(ctx->keys_lock);
-    if (ssl != NULL && !own_cipher_list(ctx, ssl)) {
-        SSL_free(ssl);
-        ssl = NULL;
-    }
     return ssl;
 }
 
+void
+sslmod_context_track(sslmod_context *ctx, sslmod_conn *conn)
+{
+    conn->tracked_by = ctx;
+    conn->tracked_prev = NULL;
+    conn->tracked_next = ctx->tracked;
+    if (ctx->tracked != NULL) {
+        ctx->tracked->tracked_prev = conn;
+    }
+    ctx->tracked = conn;
+}
+
+void
+sslmod_context_untrack(sslmod_conn *conn)
+{
+    sslmod_context *ctx = conn->tracked_by;
+    if (ctx == NULL) {
+        return;
+    }
+    if (conn->tracked_prev != NULL) {
+        conn->tracked_prev->tracked_next = conn->tracked_next;
+    }
+    else {
+        ctx->tracked = conn->tracked_next;
+    }
+    if (conn->tracked_next != NULL) {
+        conn->tracked_next->tracked_prev = conn->tracked_prev;
+    }
+    conn->tracked_by = NULL;
+    conn->tracked_prev = conn->tracked_next = NULL;
+}
+
+/* Give CONN (locked by the caller) its own copy of LIST, so that it no
+ * longer reads a context's; it is then tracked by none.  1 ok, 0 not. */
+static int
+give_own_ciphers(sslmod_conn *conn, PyObject *list)
+{
+    if (!SSL_set_cipher_list(conn->ssl, PyBytes_AS_STRING(list))) {
+        return 0;
+    }
+    conn->own_ciphers = 1;
+    sslmod_context_untrack(conn);
+    return 1;
+}
+
+/* Wait, with the GIL released, until CONN's lock is free: its holder is
+ * inside OpenSSL for a moment (never while waiting on the socket). */
+static void
+wait_for_conn(sslmod_conn *conn)
+{
+    Py_BEGIN_ALLOW_THREADS
+    int taken = sslmod_conn_lock_nogil(conn);
+    sslmod_conn_unlock(conn, taken);
+    Py_END_ALLOW_THREADS
+}
+
+/* One attempt of swap_cipher_list(): with keys_lock (no SSL_new
+ * meanwhile) and, taken without waiting, the lock of every tracked
+ * connection, make LIST the SSL_CTX's list; a connection whose handshake
+ * has begun first gets its own copy of the old list.  The GIL is held
+ * from the moment keys_lock is.  If a connection's lock is busy, nothing
+ * is changed and *BUSY is that connection (a new reference). */
+static int
+swap_round(sslmod_context *self, const char *list, sslmod_conn **busy)
+{
+    sslmod_conn **conns = NULL, *c;
+    int *taken = NULL;
+    Py_ssize_t n = 0, locked = 0;
+    int rc = -1;
+
+    keys_lock_acquire(self);
+    for (c = self->tracked; c != NULL; c = c->tracked_next) {
+        n++;
+    }
+    conns = PyMem_New(sslmod_conn *, n + 1);
+    taken = PyMem_New(int, n + 1);
+    if (conns == NULL || taken == NULL) {
+        PyErr_NoMemory();
+        n = 0;
+        goto done;
+    }
+    n = 0;
+    for (c = self->tracked; c != NULL; c = c->tracked_next) {
+        conns[n++] = (sslmod_conn *)Py_NewRef((PyObject *)c);
+    }
+    for (locked = 0; locked < n; locked++) {
+        taken[locked] = sslmod_conn_trylock(conns[locked]);
+        if (taken[locked] < 0) {
+            *busy = (sslmod_conn *)Py_NewRef((PyObject *)conns[locked]);
+            rc = 0;
+            goto done;
+        }
+    }
+    rc = 1;
+    for (Py_ssize_t i = 0; i < n && rc == 1; i++) {
+        if (!SSL_in_before(conns[i]->ssl) && !give_own_ciphers(conns[i], self->ciphers)) {
+            rc = 0;
+        }
+    }
+    if (rc == 1) {
+        rc = SSL_CTX_set_cipher_list(self->ctx, list) ? 1 : 0;
+    }
+done:
+    while (locked > 0) {
+        locked--;
+        sslmod_conn_unlock(conns[locked], taken[locked]);
+    }
+    PyThread_release_lock(self->keys_lock);
+    while (n > 0) {
+        Py_DECREF(conns[--n]);
+    }
+    PyMem_Free(conns);
+    PyMem_Free(taken);
+    return rc;
+}
+
+/* Make LIST the SSL_CTX's cipher list while no connection reads it (see
+ * sslmod_context.ciphers).  A busy connection is waited for with nothing
+ * held, then all is tried again.  1 ok, 0 if OpenSSL refused LIST (queue
+ * set), -1 with an exception. */
+static int
+swap_cipher_list(sslmod_context *self, const char *list)
+{
+    sslmod_conn *busy = NULL;
+    int rc;
+
+    for (;;) {
+        rc = swap_round(self, list, &busy);
+        if (busy == NULL) {
+            break;
+        }
+        wait_for_conn(busy);
+        Py_CLEAR(busy);
+    }
+    return rc;
+}
+
 int
-sslmod_context_attach(sslmod_context *ctx, SSL *ssl)
+sslmod_context_attach(sslmod_context *ctx, sslmod_conn *conn)
 {
     int ok;
 
     keys_lock_acquire(ctx);
-    ok = SSL_set_SSL_CTX(ssl, ctx->ctx) != NULL;
+    ok = SSL_set_SSL_CTX(conn->ssl, ctx->ctx) != NULL;
     PyThread_release_lock(ctx->keys_lock);
+    if (!ok) {
+        return 0;
+    }
     /* As if the SSL had been made from CTX: its ciphers from now on. */
-    return ok && own_cipher_list(ctx, ssl);
+    if (conn->own_ciphers) {
+        return SSL_set_cipher_list(conn->ssl, PyBytes_AS_STRING(ctx->ciphers));
+    }
+    sslmod_context_untrack(conn);
+    sslmod_context_track(ctx, conn);
+    return 1;
 }
 
 /* ---- the trust store (shared through truststore.c) ----------------- */

@@ -422,6 +422,34 @@ format_message(PyObject *lib, PyObject *reason, const char *text, PyObject *veri
     return PyUnicode_FromFormat("%s (%s:%d)", text, file, line);
 }
 
+/* format_message() for a fixed TEXT with no library, from the state's
+ * cache of such messages by call site (a new reference, or NULL). */
+static PyObject *
+cached_message(sslmod_state *st, const char *text, const char *file, int line)
+{
+    const size_t n = sizeof(st->msg_cache) / sizeof(st->msg_cache[0]);
+    size_t i, slot = n;
+    PyObject *msg;
+
+    for (i = 0; i < n; i++) {
+        if (st->msg_cache[i].msg == NULL) {
+            slot = slot == n ? i : slot;
+        }
+        else if (st->msg_cache[i].text == text && st->msg_cache[i].file == file
+                 && st->msg_cache[i].line == line) {
+            return Py_NewRef(st->msg_cache[i].msg);
+        }
+    }
+    msg = format_message(NULL, NULL, text, NULL, file, line);
+    if (msg != NULL && slot < n) {
+        st->msg_cache[slot].text = text;
+        st->msg_cache[slot].file = file;
+        st->msg_cache[slot].line = line;
+        st->msg_cache[slot].msg = Py_NewRef(msg);
+    }
+    return msg;
+}
+
 /* .library and .reason (None when unknown) and, on certificate errors,
  * .verify_code and .verify_message. */
 static int
@@ -431,14 +459,14 @@ set_attributes(sslmod_state *st, PyObject *exc, PyObject *lib, PyObject *reason,
     int rc = -1;
     PyObject *vcode = NULL;
 
-    if (PyObject_SetAttrString(exc, "reason", reason ? reason : Py_None) < 0
-        || PyObject_SetAttrString(exc, "library", lib ? lib : Py_None) < 0) {
+    if (PyObject_SetAttr(exc, st->str_reason, reason ? reason : Py_None) < 0
+        || PyObject_SetAttr(exc, st->str_library, lib ? lib : Py_None) < 0) {
         goto done;
     }
     if ((PyObject *)Py_TYPE(exc) == st->SSLCertVerificationError) {
         vcode = PyLong_FromLong(verify_code);
-        if (vcode == NULL || PyObject_SetAttrString(exc, "verify_code", vcode) < 0
-            || PyObject_SetAttrString(exc, "verify_message", verify_msg ? verify_msg : Py_None)
+        if (vcode == NULL || PyObject_SetAttr(exc, st->str_verify_code, vcode) < 0
+            || PyObject_SetAttr(exc, st->str_verify_message, verify_msg ? verify_msg : Py_None)
                    < 0) {
             goto done;
         }
@@ -455,7 +483,7 @@ static void
 set_exception(sslmod_state *st, const sslmod_errplan *plan, PyObject *verify_msg, long verify_code,
               const char *file, int line)
 {
-    PyObject *lib = NULL, *reason = NULL, *msg = NULL, *exc = NULL;
+    PyObject *lib = NULL, *reason = NULL, *msg = NULL, *exc = NULL, *errcode = NULL;
     const char *text = plan->text;
 
     if (plan->code != 0 && error_names(st, plan->code, &lib, &reason) < 0) {
@@ -464,11 +492,23 @@ set_exception(sslmod_state *st, const sslmod_errplan *plan, PyObject *verify_msg
     if (text == NULL && plan->code != 0) {
         text = ERR_reason_error_string(plan->code);
     }
-    msg = format_message(lib, reason, text ? text : "unknown error", verify_msg, file, line);
+    if (lib == NULL && reason == NULL && verify_msg == NULL && plan->text != NULL) {
+        msg = cached_message(st, plan->text, file, line);
+    }
+    else {
+        msg = format_message(lib, reason, text ? text : "unknown error", verify_msg, file, line);
+    }
     if (msg == NULL) {
         goto done;
     }
-    exc = PyObject_CallFunction(plan->type, "iO", plan->errcode, msg);
+    errcode = PyLong_FromLong(plan->errcode);
+    if (errcode == NULL) {
+        goto done;
+    }
+    {
+        PyObject *args[2] = {errcode, msg};
+        exc = PyObject_Vectorcall(plan->type, args, 2, NULL);
+    }
     if (exc == NULL || set_attributes(st, exc, lib, reason, verify_msg, verify_code) < 0) {
         goto done;
     }
@@ -477,6 +517,7 @@ done:
     Py_XDECREF(lib);
     Py_XDECREF(reason);
     Py_XDECREF(msg);
+    Py_XDECREF(errcode);
     Py_XDECREF(exc);
 }
 

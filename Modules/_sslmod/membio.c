@@ -90,21 +90,24 @@ read_size(PyObject *obj, int *out)
     return 0;
 }
 
+/* read(size=-1, /): METH_FASTCALL, parsed by hand (it is on the data
+ * path), with the stdlib's messages. */
 static PyObject *
-membio_read(sslmod_membio *self, PyObject *args, PyObject *kwds)
+membio_read(sslmod_membio *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
-    PyObject *size_obj = NULL, *result = NULL, *shorter = NULL;
+    PyObject *result = NULL, *shorter = NULL;
     int size = -1, avail, nread;
     size_t pending;
 
-    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         PyErr_SetString(PyExc_TypeError, "MemoryBIO.read() takes no keyword arguments");
         goto done;
     }
-    if (!PyArg_UnpackTuple(args, "read", 0, 1, &size_obj)) {
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError, "read expected at most 1 argument, got %zd", nargs);
         goto done;
     }
-    if (size_obj != NULL && read_size(size_obj, &size) < 0) {
+    if (nargs == 1 && read_size(args[0], &size) < 0) {
         goto done;
     }
     pending = BIO_ctrl_pending(self->bio);
@@ -187,7 +190,7 @@ membio_get_eof(sslmod_membio *self, void *Py_UNUSED(closure))
 }
 
 static PyMethodDef membio_methods[] = {
-    {"read", (PyCFunction)(void (*)(void))membio_read, METH_VARARGS | METH_KEYWORDS,
+    {"read", (PyCFunction)(void (*)(void))membio_read, METH_FASTCALL | METH_KEYWORDS,
      "read($self, size=-1, /)\n--\n\n"
      "Take up to size bytes out of the buffer (everything when size is\n"
      "negative or omitted).\n\n"

@@ -9,6 +9,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include "compat.h" /* the C API of 3.9 to 3.13 behind one name */
 
 #include <openssl/ssl.h>
@@ -53,6 +54,18 @@ typedef struct sslmod_state {
     PyTypeObject *sslsocket_base;       /* _SSLSocketBase (datapath.c) */
     PyObject *str_sslobj;               /* interned "_sslobj" */
     PyObject *str_suppress_ragged_eofs; /* interned "suppress_ragged_eofs" */
+    PyObject *str_library;              /* interned exception attribute names */
+    PyObject *str_reason;
+    PyObject *str_verify_code;
+    PyObject *str_verify_message;
+    /* errors.c: the messages of the fixed-text errors (SSLWantReadError
+     * and the like), by call site; a non-blocking program raises them
+     * all the time.  TEXT and FILE are static strings. */
+    struct {
+        const char *text, *file;
+        int line;
+        PyObject *msg;
+    } msg_cache[8];
 
     struct sslmod_trust_cache *trust; /* parsed trust sources (truststore.c) */
 } sslmod_state;
@@ -139,10 +152,15 @@ typedef struct sslmod_context {
     PyThread_type_lock keys_lock;
     /* The cipher string in force (bytes), replaced with the GIL.  OpenSSL
      * reads an SSL_CTX's cipher list during every handshake of an SSL
-     * without its own, and SSL_CTX_set_cipher_list frees it: so each
-     * connection gets its own list, built from this string (without the
-     * GIL, holding a reference). */
+     * without its own, and SSL_CTX_set_cipher_list frees it.  So the
+     * connections that read this context's list are TRACKED (a list
+     * changed only with the GIL held), and set_ciphers() swaps the list
+     * while holding every one's lock; one whose handshake has begun is
+     * first given its own copy of this string, so that its handshake ends
+     * with the list it began with.  (Building a list per connection
+     * instead costs about 270,000 instructions per handshake.) */
     PyObject *ciphers;
+    struct sslmod_conn *tracked;
     unsigned int installed;        /* SSLMOD_CB_* installed on ctx (never reset) */
     PyObject *psk_client_callback; /* callable or NULL */
     PyObject *psk_server_callback; /* callable or NULL */
@@ -216,12 +234,34 @@ typedef struct sslmod_conn {
     /* Serialises every OpenSSL call on SSL (an SSL is not thread-safe).
      * Waited for only without the GIL; never held while waiting on the
      * socket.  LOCK_OWNER is the holding thread's ident (0: none), so that
-     * a callback running under the lock may call back into this object. */
-    PyThread_type_lock lock;
+     * a callback running under the lock may call back into this object.
+     * A pthread mutex: taking a free one costs a few instructions, where a
+     * PyThread lock reads the clock even to try (the data path takes it on
+     * every call).  LOCK_READY: initialised (dealloc destroys it). */
+    pthread_mutex_t lock;
+    int lock_ready;
     unsigned long lock_owner;
     /* ocsp.c: why the stapled OCSP response was refused (a static
      * string), for errors.c's verify_message; NULL if it was not. */
     const char *ocsp_failure;
+    /* What the peer queries answered last time, kept while the answer
+     * cannot change (a program asks them on every request).  PEER_CERT
+     * is a reference of ours, so that its address is never reused while
+     * PEER_DER/PEER_DICT (immutable bytes; a dict only ever copied out)
+     * describe it; CIPHER points into OpenSSL's static tables. */
+    X509 *peer_cert;
+    PyObject *peer_der;
+    /* context.c's tracking (see sslmod_context.ciphers): TRACKED_BY is the
+     * context whose cipher list the SSL reads, or NULL once it has its own
+     * (OWN_CIPHERS). */
+    struct sslmod_context *tracked_by;
+    struct sslmod_conn *tracked_prev, *tracked_next;
+    int own_ciphers;
+    PyObject *peer_dict;
+    const SSL_CIPHER *cipher;
+    PyObject *cipher_tuple;
+    const char *version;
+    PyObject *version_str;
 } sslmod_conn;
 
 /* ------------------------------------------------------------------ */
@@ -311,13 +351,17 @@ int sslmod_context_setup(PyObject *module, sslmod_state *st);
 #  endif
 #endif
 
-/* A new SSL for a connection on CTX, with its own copy of every part of
- * the SSL_CTX that a setter may replace while handshakes run (see
- * sslmod_context.ciphers).  NULL with the OpenSSL error queue set. */
+/* A new SSL for a connection on CTX.  NULL with the OpenSSL error queue
+ * set.  The connection then calls sslmod_context_track() (GIL held). */
 SSL *sslmod_context_new_ssl(sslmod_context *ctx);
-/* Move SSL (its caller holds the connection's lock) to CTX, as an SNI
- * callback does, on the same terms.  1 ok, 0 with the queue set. */
-int sslmod_context_attach(sslmod_context *ctx, SSL *ssl);
+/* Move CONN (its caller holds the connection's lock and the GIL) to CTX,
+ * as an SNI callback does.  1 ok, 0 with the queue set. */
+int sslmod_context_attach(sslmod_context *ctx, struct sslmod_conn *conn);
+/* Start / stop tracking CONN as a reader of CTX's cipher list (see
+ * sslmod_context.ciphers); GIL held.  Untracking an untracked CONN is a
+ * no-op. */
+void sslmod_context_track(sslmod_context *ctx, struct sslmod_conn *conn);
+void sslmod_context_untrack(struct sslmod_conn *conn);
 
 /* ------------------------------------------------------------------ */
 /* connection.c: the _SSLSocket type.                                   */
@@ -535,6 +579,9 @@ int sslmod_trust_add_cadata(X509_STORE *store, const char *data, size_t len, int
  * this thread holds the lock already).  See sslmod_conn.lock. */
 int sslmod_conn_lock_nogil(sslmod_conn *self);
 int sslmod_conn_lock_gil(sslmod_conn *self);
+/* Without waiting, GIL held: 1 taken, 0 held by this thread already,
+ * -1 held by another thread (nothing taken). */
+int sslmod_conn_trylock(sslmod_conn *self);
 void sslmod_conn_unlock(sslmod_conn *self, int taken);
 
 /* certload.c: load_cert_chain() with certdata/keydata (from memory). */
