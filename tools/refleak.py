@@ -97,8 +97,11 @@ def leaked(deltas):
 
 
 class RefleakPlugin:
-    def __init__(self, warmup, repeat, by_test=False):
+    def __init__(self, warmup, repeat, by_test=False, budget=None):
         self.warmup, self.repeat, self.by_test = warmup, repeat, by_test
+        # Seconds after which no further module is started (CI's budget).
+        self.deadline = None if budget is None else time.monotonic() + budget
+        self.not_run = []        # modules left out when the budget ran out
         self.results = {}        # module path -> dict
         self.late_failures = []  # tests that passed the first run, failed a later one
         self.first_failures = set()
@@ -134,6 +137,9 @@ class RefleakPlugin:
             modules.setdefault(key, []).append(item)
         for path, items in modules.items():
             started = time.monotonic()
+            if self.deadline is not None and started > self.deadline:
+                self.not_run.append(os.path.relpath(path))
+                continue
             # Preallocated, and only the previous reading kept: the
             # bookkeeping itself must not grow from run to run.
             refs, blocks = [0] * self.repeat, [0] * self.repeat
@@ -171,13 +177,15 @@ def main(argv=None):
                         help="measure each test function (all its parameters) on its own")
     parser.add_argument("--strict", action="store_true",
                         help="fail on test failures too, not only on leaks")
+    parser.add_argument("--budget", type=float, default=None,
+                        help="start no module after this many seconds (listed as not run)")
     opts, pytest_args = parser.parse_known_args(argv)
     if not hasattr(sys, "gettotalrefcount"):
         sys.exit("refleak: %s is not a debug build (no sys.gettotalrefcount)" % sys.executable)
     warmup, repeat = (int(n) for n in opts.runs.split(":"))
     if warmup < 1 or repeat < 1:
         sys.exit("refleak: -R needs at least 1:1")
-    plugin = RefleakPlugin(warmup, repeat, opts.by_test)
+    plugin = RefleakPlugin(warmup, repeat, opts.by_test, opts.budget)
     # pytest's warnings plugin keeps every warning of every run.
     rc = pytest.main(["-p", "no:cacheprovider", "-p", "no:warnings", *pytest_args],
                      plugins=[plugin])
@@ -189,10 +197,13 @@ def main(argv=None):
             module, r["tests"], r["refs"], r["blocks"], "LEAK" if r["leak"] else "ok"))
     if plugin.late_failures:
         print("refleak: tests that failed only when run again: %s" % plugin.late_failures)
+    if plugin.not_run:
+        print("refleak: not run (the %.0f s budget was spent): %s"
+              % (opts.budget, ", ".join(plugin.not_run)))
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump({"runs": opts.runs, "modules": plugin.results,
-                       "late_failures": plugin.late_failures,
+                       "late_failures": plugin.late_failures, "not_run": plugin.not_run,
                        "first_failures": sorted(plugin.first_failures)}, f, indent=1)
     if leaks:
         print("refleak: LEAKS in %s" % ", ".join(leaks))
@@ -205,7 +216,10 @@ def main(argv=None):
     failed = leaks or plugin.late_failures or (opts.strict and plugin.first_failures)
     if rc not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         failed = True    # interrupted, internal error, usage error, no tests
-    print("refleak: %s" % ("FAILED (pytest exit %d)" % int(rc) if failed else "clean"))
+    verdict = "FAILED (pytest exit %d)" % int(rc) if failed else "clean"
+    if plugin.not_run and not failed:
+        verdict = "clean in the modules run; %d not run (budget)" % len(plugin.not_run)
+    print("refleak: %s" % verdict)
     return 1 if failed else 0
 
 

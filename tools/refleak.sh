@@ -5,7 +5,8 @@
 # runs tools/refleak.py (each test module WARMUP+REPEAT times, refcount and
 # allocated blocks must not grow).
 #
-#   tools/refleak.sh [-R WARMUP:REPEAT] [PYTEST ARGS...]    (default -R 3:3)
+#   tools/refleak.sh [-R WARMUP:REPEAT] [--budget SECONDS] [PYTEST ARGS...]
+#                                                          (default -R 3:3)
 #
 # SSLMOD_REFLEAK_PYTHON names a debug interpreter to use instead;
 # SSLMOD_REFLEAK_VENV (default /tmp/sslmod-refleak-venv) is rebuilt each run.
@@ -69,8 +70,26 @@ case " ${args[*]:-} " in *" -R "*) ;; *) args=(-R 3:3 "${args[@]}");; esac
   || { say "sslmod leaks in subinterpreters"; exit 1; }
 # test_bigwrite moves 2 GiB through TLS per test: one pass takes minutes
 # on a debug build, and six passes are far outside the CI budget.
-exec "$venv/bin/python" tools/refleak.py --json "$venv/refleak.json" "${args[@]}" \
-  tests --ignore=tests/test_bigwrite.py -q \
-  --deselect tests/test_isolation.py::test_subinterpreter_import \
-  --deselect tests/test_isolation.py::test_subinterpreter_handshake_with_callbacks \
-  --deselect tests/test_isolation.py::test_subinterpreter_leaks_nothing_of_its_own
+# SSLMOD_REFLEAK_JOBS (default 2) processes share the modules, largest
+# first, so that the run fits CI's budget on two cores.
+skip=(--deselect tests/test_isolation.py::test_subinterpreter_import
+      --deselect tests/test_isolation.py::test_subinterpreter_handshake_with_callbacks
+      --deselect tests/test_isolation.py::test_subinterpreter_leaks_nothing_of_its_own)
+jobs=${SSLMOD_REFLEAK_JOBS:-2}
+mapfile -t files < <(ls -S tests/test_*.py | grep -v '^tests/test_bigwrite.py$')
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null' TERM INT
+for ((j = 0; j < jobs; j++)); do
+  group=()
+  for ((i = j; i < ${#files[@]}; i += jobs)); do group+=("${files[$i]}"); done
+  [ ${#group[@]} -gt 0 ] || continue
+  # Each line as it comes, marked with its job (a summary per module).
+  ("$venv/bin/python" -u tools/refleak.py --json "$venv/refleak-$j.json" "${args[@]}" \
+     "${group[@]}" -q "${skip[@]}" 2>&1 | sed -u "s/^/[job $j] /") &
+  pids+=($!)
+done
+rc=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || rc=1
+done
+exit $rc
