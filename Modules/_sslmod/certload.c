@@ -202,22 +202,10 @@ int
 sslmod_certload_install_chain_file(sslmod_context *self, const char *path, sslmod_pwinfo *pw)
 {
     chain_reader r = {NULL, NULL, NULL, pw != NULL ? sslmod_cb_password : NULL, pw};
-    FILE *fp;
     int ok = 0;
 
-    /* "e": a child exec'd by another thread meanwhile must not inherit it. */
-    fp = fopen(path, "re");
-    if (fp == NULL) {
-        int saved_errno = errno; /* the caller reports it as OSError */
-        ERR_raise(ERR_LIB_SYS, saved_errno);
-        ERR_raise(ERR_LIB_SSL, ERR_R_SYS_LIB);
-        errno = saved_errno;
-        goto done;
-    }
-    r.bio = BIO_new_fp(fp, BIO_CLOSE);
+    r.bio = sslmod_open_file_bio(path);
     if (r.bio == NULL) {
-        fclose(fp);
-        ERR_raise(ERR_LIB_SSL, ERR_R_BUF_LIB);
         goto done;
     }
     ok = install_chain(self, &r);

@@ -142,12 +142,11 @@ done:
     return rc;
 }
 
-EVP_PKEY *
-sslmod_read_private_key(const char *path, sslmod_pwinfo *pw)
+BIO *
+sslmod_open_file_bio(const char *path)
 {
-    FILE *fp = NULL;
+    FILE *fp;
     BIO *bio = NULL;
-    EVP_PKEY *key = NULL;
 
     /* "e": a child exec'd by another thread meanwhile must not inherit it. */
     fp = fopen(path, "re");
@@ -162,6 +161,18 @@ sslmod_read_private_key(const char *path, sslmod_pwinfo *pw)
     if (bio == NULL) {
         fclose(fp);
         ERR_raise(ERR_LIB_SSL, ERR_R_BUF_LIB);
+    }
+done:
+    return bio;
+}
+
+EVP_PKEY *
+sslmod_read_private_key(const char *path, sslmod_pwinfo *pw)
+{
+    BIO *bio = sslmod_open_file_bio(path);
+    EVP_PKEY *key = NULL;
+
+    if (bio == NULL) {
         goto done;
     }
     key = PEM_read_bio_PrivateKey(bio, NULL, pw != NULL ? sslmod_cb_password : NULL, pw);

@@ -485,6 +485,9 @@ void sslmod_pwinfo_clear(sslmod_pwinfo *pw);
  * with this call only; nothing is stored on a shared SSL_CTX.  Call
  * without the GIL.  NULL on failure, leaving errno and the OpenSSL error
  * queue as SSL_CTX_use_PrivateKey_file() would. */
+/* PATH opened for reading (close-on-exec) as a file BIO that owns it; NULL
+ * with the OpenSSL queue set and errno kept for an OSError. */
+BIO *sslmod_open_file_bio(const char *path);
 EVP_PKEY *sslmod_read_private_key(const char *path, sslmod_pwinfo *pw);
 
 /* ------------------------------------------------------------------ */
