@@ -400,6 +400,49 @@ def test_server_post_handshake_auth_with_gnutls_cli(std, impl):
     assert outcome[1]["after"] == "sslmod test client"
 
 
+@pytest.mark.parametrize("command,answered", [(b"^rekey1^", False), (b"^rekey^", True)],
+                         ids=["update", "update-requested"])
+def test_server_key_update_from_gnutls_cli(std, impl, command, answered):
+    """TLS 1.3 key update started by the peer: gnutls-cli's inline command
+    ``^rekey1^`` sends a KeyUpdate for its own keys only, ``^rekey^``
+    one that asks for ours too.  Our server reads on with the new keys, answers the request with
+    its own KeyUpdate (and only then), and the lines before and after
+    arrive intact both ways."""
+    def handler(s):
+        lines = []
+        for _ in range(3):
+            line = recv_line(s)
+            lines.append(line)
+            s.sendall(line.upper())
+        return {"lines": lines, "eof": s.recv(10)}
+
+    def scenario(mod):
+        sctx = cu.server_context(mod)
+        seen = handshake_messages(sctx)
+        args = ("--priority", PRIORITY["TLSv1.3"], "--inline-commands")
+        with cu.Server(sctx, handler) as srv:
+            with gu.gnutls_cli(srv.port, *args, certdir=CERTDIR) as (proc, out):
+                out.wait_for(rb"- Handshake was completed")
+                for line in (b"one\n", command + b"\n", b"two\n", b"three\n"):
+                    proc.stdin.write(line)
+                    proc.stdin.flush()
+                    if not line.startswith(b"^"):
+                        out.wait_for(re_escape(line.upper()))
+                proc.stdin.close()
+                out.until_exit()
+        after = [m for m in seen if m[1] == KEY_UPDATE]
+        return {"server": srv.outcomes, "key_updates": after}
+    ref = cu.check_same(scenario, std, impl)
+    assert ref[0] == "ok", ref
+    (outcome,) = ref[1]["server"]
+    assert outcome[0] == "ok", outcome
+    assert outcome[1]["lines"] == [b"one\n", b"two\n", b"three\n"]
+    assert outcome[1]["eof"] == b""
+    updates = [tuple(m) for m in ref[1]["key_updates"]]
+    assert ("read", KEY_UPDATE) in updates, updates
+    assert (("write", KEY_UPDATE) in updates) == answered, updates
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_server_abrupt_close_by_gnutls_cli(std, impl, version):
     """gnutls-cli is killed after the reply (no close_notify): our server's
