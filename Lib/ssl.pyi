@@ -337,6 +337,7 @@ class SSLContext(_SSLContext):
     minimum_version: TLSVersion
     maximum_version: TLSVersion
     ocsp_stapling: OCSPMode
+    release_buffers: bool
     @property
     def protocol(self) -> _SSLMethod: ...
     if sys.version_info >= (3, 10):

@@ -1,6 +1,6 @@
 """Instruction counts per operation, sslmod against the interpreter's ssl.
 
-    python benchmarks/icount.py [--only SUBSTRING] [--cases]
+    python benchmarks/icount.py [--only SUBSTRING] [--cases] [--ceiling]
 
 Wall-clock time on a shared machine swings by up to 2x; instruction counts
 do not.  Each case runs in a child process under ``valgrind --tool=callgrind``
@@ -82,9 +82,12 @@ def setup_resumption12(mod):
     return op
 
 
-def _round_trip(size):
+def _round_trip(size, release_buffers=True):
     def setup(mod):
         server_ctx, client_ctx = bench.contexts(mod)
+        if not release_buffers and hasattr(server_ctx, "release_buffers"):
+            # sslmod only: the stdlib has no such switch and keeps its default.
+            server_ctx.release_buffers = client_ctx.release_buffers = False
         server, client = bench.handshake(mod, server_ctx, client_ctx)
         payload = b"r" * size
 
@@ -121,6 +124,8 @@ CASES = {
     "TLS 1.2 resumption (MemoryBIO)": (setup_resumption12, 10),
     "MemoryBIO 1 KiB round trip": (_round_trip(1024), 200),
     "MemoryBIO 16 KiB round trip": (_round_trip(16384), 100),
+    "MemoryBIO 1 KiB round trip, sslmod release_buffers=False": (_round_trip(1024, False), 200),
+    "MemoryBIO 16 KiB round trip, sslmod release_buffers=False": (_round_trip(16384, False), 100),
     "getpeercert(True)+cipher()+version()": (setup_peer_info, 500),
 }
 
@@ -149,12 +154,53 @@ def per_op(case, module, n):
     return (count(case, module, 2 * n) - count(case, module, n)) / n
 
 
+# ---- the ceiling: the same round trips in C, with no Python ----------------
+
+def callgrind(argv):
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                          *argv], capture_output=True, text=True, check=True)
+    m = re.search(r"Collected : (\d+)", out.stderr)
+    if not m:
+        raise RuntimeError("no count from callgrind:\n" + out.stderr[-2000:])
+    return int(m.group(1))
+
+
+def ceiling():
+    """Build membio_ceiling.c against the OpenSSL sslmod uses, and count
+    its round trips the same way as the cases (N and 2N)."""
+    import shutil
+    import tempfile
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "openssl"], capture_output=True,
+                           text=True).stdout.split() or ["-lssl", "-lcrypto"]
+    certs = os.path.join(os.path.dirname(HERE), "tests", "certs")
+    tmp = tempfile.mkdtemp()
+    try:
+        exe = os.path.join(tmp, "membio_ceiling")
+        subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", exe,
+                        os.path.join(HERE, "membio_ceiling.c"), *flags], check=True)
+        print("| C straight over OpenSSL | release buffers | instructions per round trip |")
+        print("|---|---|---|")
+        for size, n in ((1024, 200), (16384, 100)):
+            for release in (1, 0):
+                one = callgrind([exe, certs, str(size), str(n), str(release)])
+                two = callgrind([exe, certs, str(size), str(2 * n), str(release)])
+                print("| %d KiB round trip | %s | %.0f |"
+                      % (size // 1024, "on" if release else "off", (two - one) / n), flush=True)
+    finally:
+        shutil.rmtree(tmp)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
     ap.add_argument("--one", nargs=3, metavar=("CASE", "MODULE", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--cases", action="store_true", help="list the cases")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="count the MemoryBIO round trips done in C (membio_ceiling.c)")
     args = ap.parse_args()
+    if args.ceiling:
+        ceiling()
+        return
     if args.one:
         run_one(args.one[0], args.one[1], int(args.one[2]))
         return

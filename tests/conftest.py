@@ -128,6 +128,8 @@ NEWER_API = frozenset({
     "server_sigalg", "set_ocsp_response", "ocsp_stapling", "ocsp_response",
     "OCSP_NONE", "OCSP_OPTIONAL", "OCSP_REQUIRED", "OCSPMode",
     "HAS_PHA", "HAS_PSK_TLS13",
+    # issue 8: tests/test_datapath.py
+    "release_buffers",
 })
 
 

@@ -195,6 +195,68 @@ def test_stdlib_store_walk_leaves_an_error_queued(std_core):
         pytest.skip("this interpreter's _ssl (fixed?) leaves the queue empty")
 
 
+_UNDECODABLE_NAME = os.path.join(os.path.dirname(__file__), "..", "fuzz", "findings",
+                                 "cadata-der-undecodable-name-ca8711ab")
+
+
+def _der_certificates(data):
+    """Split concatenated DER certificates (each a SEQUENCE with a two-byte
+    length)."""
+    out, i = [], 0
+    while i < len(data):
+        assert data[i:i + 2] == b"\x30\x82", data[i:i + 4]
+        end = i + 4 + int.from_bytes(data[i + 2:i + 4], "big")
+        out.append(data[i:end])
+        i = end
+    return out
+
+
+def _get_ca_certs_error(mod, cadata):
+    import re
+    ctx = mod._SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(None, None, cadata)
+    with pytest.raises(mod.SSLError) as info:
+        ctx.get_ca_certs()
+    return info.value.library, info.value.reason, re.sub(r" \(\w+\.c:\d+\)$", "", str(info.value))
+
+
+def test_get_ca_certs_reports_the_failing_certificates_own_error(core, std_core):
+    """fuzz_cadata (fuzz/findings/cadata-der-undecodable-name-ca8711ab):
+    four DER certificates; two are not CAs and have a malformed name, which
+    OpenSSL complains about when get_ca_certs() checks them; the last is a
+    CA whose issuer name holds a value of a type no string converts from.
+    get_ca_certs() fails on that CA with the error the CA alone gives (the
+    interpreter's answer for a store of that one certificate), and leaves
+    no error queued.  The stdlib instead reports the complaint about the
+    other certificates, still queued from its walk."""
+    from conftest import openssl_error_queue
+    with open(_UNDECODABLE_NAME, "rb") as f:
+        cadata = f.read()[1:]   # the harness's mode byte, then DER
+    failing = _der_certificates(cadata)[3]
+    openssl_error_queue(clear=True)
+    alone = _get_ca_certs_error(std_core, failing)
+    openssl_error_queue(clear=True)
+    assert _get_ca_certs_error(core, failing) == alone
+    assert openssl_error_queue() == 0
+    assert _get_ca_certs_error(core, cadata) == alone
+    assert openssl_error_queue() == 0
+
+
+def test_stdlib_get_ca_certs_reports_another_certificates_error(std_core):
+    """The stdlib behaviour the test above does not copy, shown on the
+    interpreter's _ssl: the same store gives an X509V3 complaint that
+    belongs to the two non-CA certificates."""
+    from conftest import openssl_error_queue
+    with open(_UNDECODABLE_NAME, "rb") as f:
+        cadata = f.read()[1:]
+    openssl_error_queue(clear=True)
+    theirs = _get_ca_certs_error(std_core, cadata)
+    openssl_error_queue(clear=True)
+    if theirs[0] is None:
+        pytest.skip("this interpreter's _ssl (fixed?) reports the CA's own error")
+    assert theirs[:2] == ("X509V3", "INVALID_CERTIFICATE"), theirs
+
+
 # ---- fuzz_certdata: load_cert_chain(certdata=, keydata=) ----------------------
 #
 # The reference is the interpreter's ssl loading the same bytes from files,

@@ -7,12 +7,6 @@
 #include <string.h>
 #include <openssl/comp.h>
 
-/* Whether connections give their buffers back when idle (see
- * release_buffers); a build may say otherwise, to measure the cost. */
-#ifndef SSLMOD_RELEASE_BUFFERS_DEFAULT
-#  define SSLMOD_RELEASE_BUFFERS_DEFAULT 1
-#endif
-
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -622,7 +616,8 @@ sslmod_conn_create(sslmod_context *ctx, PyObject *sock, sslmod_membio *inbio, ss
     self->state = st;
     self->server_side = server_side ? 1 : 0;
     self->ctx = (sslmod_context *)Py_NewRef((PyObject *)ctx);
-    self->release_buffers = SSLMOD_RELEASE_BUFFERS_DEFAULT;
+    /* The context's release_buffers, as SSL_new will copy it. */
+    self->release_buffers = (SSL_CTX_get_mode(ctx->ctx) & SSL_MODE_RELEASE_BUFFERS) != 0;
     if (pthread_mutex_init(&self->lock, NULL) != 0) {
         PyErr_NoMemory();
         goto error;

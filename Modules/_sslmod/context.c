@@ -301,8 +301,11 @@ context_configure(sslmod_context *self)
     /* Session caching needs a session id context when a server asks for
      * client certificates; any constant string will do. */
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"Python", 6);
-    /* Idle connections give their read/write buffers back. */
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    /* Idle connections give their read/write buffers back (the
+     * release_buffers attribute). */
+    if (SSLMOD_RELEASE_BUFFERS_DEFAULT) {
+        SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    }
 
     SSL_CTX_set_app_data(ctx, self); /* borrowed: the callbacks' way back */
     rc = 0;
@@ -634,6 +637,39 @@ set_post_handshake_auth(sslmod_context *self, PyObject *value, void *closure)
     }
     /* Applied per connection (connection.c), where the side is known. */
     self->post_handshake_auth = on;
+    return 0;
+}
+
+/* release_buffers: whether connections made from now on hand their
+ * 16 KiB read and write buffers back whenever they are empty.  On (the
+ * stdlib's setting), an idle connection is smaller; off, each record
+ * written or read saves an allocation and a free. */
+static PyObject *
+get_release_buffers(sslmod_context *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong((SSL_CTX_get_mode(self->ctx) & SSL_MODE_RELEASE_BUFFERS) != 0);
+}
+
+static int
+set_release_buffers(sslmod_context *self, PyObject *value, void *closure)
+{
+    int on;
+    (void)closure;
+    if (refuse_delete(value) < 0) {
+        return -1;
+    }
+    on = PyObject_IsTrue(value);
+    if (on < 0) {
+        return -1;
+    }
+    /* SSL_new copies the mode: connections already made keep theirs. */
+    if (on) {
+        SSL_CTX_set_mode(self->ctx, SSL_MODE_RELEASE_BUFFERS);
+    }
+    else {
+        SSL_CTX_clear_mode(self->ctx, SSL_MODE_RELEASE_BUFFERS);
+    }
     return 0;
 }
 
@@ -2322,6 +2358,10 @@ static PyGetSetDef context_getset[] = {
      NULL},
     {"_msg_callback", (getter)get_msg_callback, (setter)set_msg_callback,
      "Called for every TLS protocol message sent or received, or None.", NULL},
+    {"release_buffers", (getter)get_release_buffers, (setter)set_release_buffers,
+     "Whether connections made from now on give their read and write buffers\n"
+     "back while idle (smaller idle connections, one allocation more per record).",
+     NULL},
     {"ocsp_stapling", sslmod_ocsp_get_stapling, sslmod_ocsp_set_stapling,
      "Client side: OCSP_NONE (no staple asked for), OCSP_OPTIONAL (a staple is\n"
      "verified if sent) or OCSP_REQUIRED (a verified staple is needed).",

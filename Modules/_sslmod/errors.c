@@ -654,8 +654,16 @@ sslmod_err_capture(sslmod_errinfo *info, SSL *ssl, int ret)
 {
     info->ret = ret;
     info->saved_errno = errno;
-    info->ssl_error = ssl ? SSL_get_error(ssl, ret) : -1;
-    info->code = ERR_peek_last_error();
+    if (ret > 0 && ssl != NULL) {
+        /* Success: SSL_get_error() would say SSL_ERROR_NONE, and only the
+         * raising path reads the code (a queue lookup per call saved). */
+        info->ssl_error = SSL_ERROR_NONE;
+        info->code = 0;
+    }
+    else {
+        info->ssl_error = ssl ? SSL_get_error(ssl, ret) : -1;
+        info->code = ERR_peek_last_error();
+    }
 }
 
 PyObject *

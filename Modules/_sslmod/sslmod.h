@@ -178,6 +178,12 @@ typedef struct sslmod_context {
 
 enum { SSLMOD_STORE_EMPTY = 0, SSLMOD_STORE_SHARED, SSLMOD_STORE_OWN };
 
+/* A new context's release_buffers (SSL_MODE_RELEASE_BUFFERS); a build may
+ * change it, to measure what the setting costs. */
+#ifndef SSLMOD_RELEASE_BUFFERS_DEFAULT
+#  define SSLMOD_RELEASE_BUFFERS_DEFAULT 1
+#endif
+
 /* Bits of sslmod_context.installed. */
 #define SSLMOD_CB_SERVERNAME 0x1u
 #define SSLMOD_CB_KEYLOG 0x2u
