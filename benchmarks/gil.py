@@ -1,6 +1,6 @@
 """A big transfer and a CPU-bound Python thread in one process.
 
-    python benchmarks/gil.py [--mib 256] [--repeats 3]
+    python benchmarks/gil.py [--mib 256] [--repeats 3] [--timeout SECONDS]
 
 One thread moves MIB MiB over a blocking TLS socket (recv_into into a
 1 MiB buffer, or sendall of 1 MiB blocks) while another thread counts in a
@@ -10,6 +10,8 @@ may have to wait a switch interval (5 ms) for the counting thread, so the
 fewer GIL round trips per MiB, the faster the transfer (CPython
 gh-81536).  Reported for each module and direction, best of the repeats,
 modules alternating: transfer MiB/s, and the counting thread's loop rate.
+With --timeout the socket has a timeout, so its fd is non-blocking: the
+stdlib's recv_into then returns one 16 KiB record per GIL round trip.
 """
 import argparse
 import os
@@ -57,7 +59,7 @@ with ctx.wrap_socket(conn, server_side=True) as tls:
 BLOCK = 1 << 20
 
 
-def one_run(mod, direction, total):
+def one_run(mod, direction, total, timeout=None):
     peer = subprocess.Popen(
         [sys.executable, "-c", PEER, direction, str(total), bench.SERVER_CHAIN,
          bench.SERVER_KEY], stdout=subprocess.PIPE, text=True)
@@ -65,6 +67,7 @@ def one_run(mod, direction, total):
         port = int(peer.stdout.readline())
         _, client_ctx = bench.contexts(mod)
         raw = socket.create_connection(("127.0.0.1", port))
+        raw.settimeout(timeout)
         tls = client_ctx.wrap_socket(raw, server_hostname="localhost")
         done = threading.Event()
         counted = [0]
@@ -106,17 +109,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mib", type=int, default=256)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="the measured socket's timeout (default: blocking, none)")
     args = ap.parse_args()
     total = args.mib * (1 << 20)
-    print("python %s, %s; %d MiB per run, best of %d" % (
-        sys.version.split()[0], std_ssl.OPENSSL_VERSION, args.mib, args.repeats))
+    print("python %s, %s; %d MiB per run, best of %d; socket timeout %s" % (
+        sys.version.split()[0], std_ssl.OPENSSL_VERSION, args.mib, args.repeats, args.timeout))
     print("| direction | module | transfer MiB/s | counting thread M iterations/s |")
     print("|---|---|---|---|")
     for direction in ("recv", "send"):
         best = {}
         for _ in range(args.repeats):
             for name, mod in (("stdlib", std_ssl), ("sslmod", sslmod)):
-                rate, loops = one_run(mod, direction, total)
+                rate, loops = one_run(mod, direction, total, args.timeout)
                 old = best.get(name)
                 if old is None or rate > old[0]:
                     best[name] = (rate, loops)
