@@ -83,6 +83,8 @@ def extensions():
         ("client_sigalg()/server_sigalg()",
          _yes(hasattr(obj, "client_sigalg") and hasattr(obj, "server_sigalg"))),
         ("get_sigalgs()", _sigalgs_status()),
+        ("SSLContext.release_buffers",
+         _yes(hasattr(ctx, "release_buffers"))),
     ]
 
 

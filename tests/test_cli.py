@@ -148,6 +148,8 @@ def test_info_lists_the_extensions(tmp_path):
     assert ctx.ocsp_stapling == mod.OCSP_NONE
     assert ext["set_groups/get_groups/group()"] == "yes"
     ctx.set_groups("X25519:P-256")
+    assert ext["SSLContext.release_buffers"] == "yes"
+    assert ctx.release_buffers is True
     assert ext["get_channel_binding('tls-exporter')"] == "yes"
     try:
         mod.get_sigalgs()
