@@ -623,15 +623,19 @@ get_post_handshake_auth(sslmod_context *self, void *closure)
     return PyBool_FromLong(self->post_handshake_auth);
 }
 
+/* A boolean attribute's new VALUE: 1 or 0 by its truth, or -1 with an
+ * exception (a delete, or a truth test that raised). */
+static int
+bool_value(PyObject *value)
+{
+    return refuse_delete(value) < 0 ? -1 : PyObject_IsTrue(value);
+}
+
 static int
 set_post_handshake_auth(sslmod_context *self, PyObject *value, void *closure)
 {
-    int on;
+    int on = bool_value(value);
     (void)closure;
-    if (refuse_delete(value) < 0) {
-        return -1;
-    }
-    on = PyObject_IsTrue(value);
     if (on < 0) {
         return -1;
     }
@@ -654,12 +658,8 @@ get_release_buffers(sslmod_context *self, void *closure)
 static int
 set_release_buffers(sslmod_context *self, PyObject *value, void *closure)
 {
-    int on;
+    int on = bool_value(value);
     (void)closure;
-    if (refuse_delete(value) < 0) {
-        return -1;
-    }
-    on = PyObject_IsTrue(value);
     if (on < 0) {
         return -1;
     }
