@@ -138,16 +138,19 @@ def run_one(case, module, n):
 
 # ---- the driver -----------------------------------------------------------
 
-def count(case, module, n):
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-         sys.executable, os.path.abspath(__file__), "--one", case, module, str(n)],
-        env=env, capture_output=True, text=True, check=True)
+def callgrind(argv, env=None):
+    """Instructions ARGV executes, counted by callgrind."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                          *argv], env=env, capture_output=True, text=True, check=True)
     m = re.search(r"Collected : (\d+)", out.stderr)
     if not m:
         raise RuntimeError("no count from callgrind:\n" + out.stderr[-2000:])
     return int(m.group(1))
+
+
+def count(case, module, n):
+    return callgrind([sys.executable, os.path.abspath(__file__), "--one", case, module, str(n)],
+                     env=dict(os.environ, PYTHONHASHSEED="0"))
 
 
 def per_op(case, module, n):
@@ -155,14 +158,6 @@ def per_op(case, module, n):
 
 
 # ---- the ceiling: the same round trips in C, with no Python ----------------
-
-def callgrind(argv):
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                          *argv], capture_output=True, text=True, check=True)
-    m = re.search(r"Collected : (\d+)", out.stderr)
-    if not m:
-        raise RuntimeError("no count from callgrind:\n" + out.stderr[-2000:])
-    return int(m.group(1))
 
 
 def ceiling():

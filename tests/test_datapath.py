@@ -350,18 +350,28 @@ def test_release_buffers_attribute():
         assert ctx.release_buffers is True
         with pytest.raises(AttributeError):
             del ctx.release_buffers
+
+        class Undecided:
+            def __bool__(self):
+                raise ValueError("no truth")
+        with pytest.raises(ValueError, match="no truth"):
+            ctx.release_buffers = Undecided()
+        assert ctx.release_buffers is True
     core = sslmod._sslmod._SSLContext(sslmod.PROTOCOL_TLS_CLIENT)
     assert core.release_buffers is True
     assert not hasattr(std_ssl.SSLContext(std_ssl.PROTOCOL_TLS_CLIENT), "release_buffers")
 
 
+@pytest.mark.parametrize("ours", ["server", "client"])
 @pytest.mark.parametrize("release_buffers", [True, False], ids=["release", "keep"])
-def test_memorybio_transfers_with_either_release_setting(release_buffers):
+def test_memorybio_transfers_with_either_release_setting(release_buffers, ours):
     """Over MemoryBIOs, records of every size arrive intact both ways with
-    release_buffers on or off (sslmod on one end, the stdlib on the other)."""
-    sctx, cctx = server_context(sslmod), client_context(std_ssl)
-    sctx.release_buffers = release_buffers
-    pair = BioPair(std_ssl, cctx, sslmod, sctx)
+    release_buffers on or off (sslmod at one end, the stdlib at the other,
+    each way round)."""
+    smod, cmod = (sslmod, std_ssl) if ours == "server" else (std_ssl, sslmod)
+    sctx, cctx = server_context(smod), client_context(cmod)
+    (sctx if ours == "server" else cctx).release_buffers = release_buffers
+    pair = BioPair(cmod, cctx, smod, sctx)
     pair.handshake()
     for size in (1, 1024, 16384, 16385, 70000):
         payload = os.urandom(size)
